@@ -47,8 +47,18 @@ export type ConsensusInput =
       readonly validators: ValidatorSet;
       readonly prevBlockHash: Uint8Array;
     }
-  /** A signed proposal; `valid` is the host's verdict on the block (the paper's valid(v)). */
-  | { readonly kind: "proposal"; readonly proposal: Proposal; readonly valid: boolean }
+  /**
+   * A signed proposal; `valid` is the host's verdict on the block (the paper's valid(v)).
+   * `signer` is the address of the validator whose key verified `proposal.signature` (the
+   * proposal itself does not name its signer: a re-proposed block keeps its original
+   * header.proposerAddress). The driver rejects it unless it is the round's proposer.
+   */
+  | {
+      readonly kind: "proposal";
+      readonly proposal: Proposal;
+      readonly valid: boolean;
+      readonly signer: Uint8Array;
+    }
   /** A vote whose signature and validator membership the host has checked. */
   | { readonly kind: "vote"; readonly vote: Vote }
   | { readonly kind: "timeout"; readonly height: number; readonly round: number; readonly step: TimeoutStep }
@@ -78,6 +88,8 @@ export type ConsensusEffect =
       readonly height: number;
       readonly round: number;
       readonly blockHash: Uint8Array | null;
+      /** This node's index in the height's validator set (goes into the Vote). */
+      readonly validatorIndex: number;
     }
   | {
       readonly kind: "schedule_timeout";
@@ -103,3 +115,31 @@ export type ConsensusEffect =
     }
   /** Two conflicting signed votes from one validator (evidence of equivocation). */
   | { readonly kind: "equivocation"; readonly first: Vote; readonly second: Vote };
+
+/**
+ * The driver's verdict on one input. "ignored": harmless (stale, duplicate, or for a later
+ * height: the host may buffer `future_height` inputs and replay them after `start_height`).
+ * "rejected": the sender misbehaved (wrong proposer, equivocation, ...), the host may penalise it.
+ */
+export type InputVerdict =
+  | { readonly status: "accepted" }
+  | { readonly status: "ignored"; readonly reason: IgnoredReason }
+  | { readonly status: "rejected"; readonly reason: RejectedReason };
+
+export type IgnoredReason =
+  | "not_started"
+  | "past_height"
+  | "future_height"
+  | "round_out_of_window"
+  | "duplicate"
+  | "stale"
+  | "decided"
+  | "not_requested";
+
+export type RejectedReason =
+  | "wrong_proposer"
+  | "unknown_validator"
+  | "bad_validator_index"
+  | "bad_pol_round"
+  | "too_many_proposals"
+  | "equivocation";

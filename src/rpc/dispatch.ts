@@ -1,0 +1,158 @@
+/**
+ * Runs JSON-RPC requests against the method table: envelope checks, parameter decoding, a
+ * time limit per call, and the mapping of every failure to a JSON-RPC error object. It knows
+ * nothing of HTTP, so the websocket transport can reuse it.
+ */
+import { isDccnError } from "../errors.js";
+import type { Logger } from "../log.js";
+import { RpcError } from "./errors.js";
+import type { JsonValue } from "./json.js";
+import {
+  errorResponse,
+  idOf,
+  parseBody,
+  type RpcResponse,
+  successResponse,
+  toRequest,
+  URI_REQUEST_ID,
+} from "./jsonrpc.js";
+import type { RpcCallContext, RpcMethod, RpcMethodTable } from "./methods/types.js";
+import { decodeJsonParams, decodeUriParams, type RpcArgs } from "./params.js";
+
+export interface DispatcherOptions {
+  /** Longest a call may run unless its method says otherwise. */
+  readonly handlerTimeoutMs: number;
+  readonly maxBatchSize: number;
+  readonly logger: Logger;
+}
+
+/** What a JSON-RPC body produced: responses to send (null when all were notifications). */
+export type BodyOutcome =
+  | { readonly kind: "parse_error"; readonly response: RpcResponse }
+  | { readonly kind: "responses"; readonly body: RpcResponse | readonly RpcResponse[] | null };
+
+type CallOutcome = { readonly value: JsonValue } | { readonly error: RpcError };
+
+export class RpcDispatcher {
+  constructor(
+    private readonly methods: RpcMethodTable,
+    private readonly opts: DispatcherOptions,
+  ) {}
+
+  methodNames(): string[] {
+    return [...this.methods.keys()].sort();
+  }
+
+  /** Handles a whole JSON-RPC body: one request or a batch, executed in order. */
+  async handleBody(text: string, ctx: RpcCallContext): Promise<BodyOutcome> {
+    let body: ReturnType<typeof parseBody>;
+    try {
+      body = parseBody(text);
+    } catch (err) {
+      return { kind: "parse_error", response: errorResponse(null, toRpcError(err, this.opts.logger)) };
+    }
+    return this.handleParsed(body, ctx);
+  }
+
+  async handleParsed(
+    body: { readonly batch: boolean; readonly items: readonly unknown[] },
+    ctx: RpcCallContext,
+  ): Promise<BodyOutcome> {
+    if (!body.batch) {
+      return { kind: "responses", body: await this.handleRequest(body.items[0], ctx) };
+    }
+    if (body.items.length === 0) {
+      return { kind: "responses", body: errorResponse(null, RpcError.invalidRequest("empty batch")) };
+    }
+    if (body.items.length > this.opts.maxBatchSize) {
+      const err = RpcError.invalidRequest(
+        `batch request exceeds maximum (${this.opts.maxBatchSize}) allowed number of requests`,
+      );
+      return { kind: "responses", body: errorResponse(null, err) };
+    }
+    // In order, one at a time: a batch of one sender's txs must reach the mempool in nonce order.
+    const out: RpcResponse[] = [];
+    for (const item of body.items) {
+      const res = await this.handleRequest(item, ctx);
+      if (res !== null) out.push(res);
+    }
+    return { kind: "responses", body: out.length === 0 ? null : out };
+  }
+
+  /** One request object; null for a notification (no `id` member), which gets no response. */
+  async handleRequest(item: unknown, ctx: RpcCallContext): Promise<RpcResponse | null> {
+    let req: ReturnType<typeof toRequest>;
+    try {
+      req = toRequest(item);
+    } catch (err) {
+      return errorResponse(idOf(item), toRpcError(err, this.opts.logger));
+    }
+    const outcome = await this.invoke(req.method, (m) => decodeJsonParams(m.params, req.params), ctx);
+    if (req.notification) return null;
+    return "error" in outcome ? errorResponse(req.id, outcome.error) : successResponse(req.id, outcome.value);
+  }
+
+  /** A URI call (`GET /<method>?name=value`); the response carries id -1 as CometBFT's does. */
+  async handleUri(method: string, query: URLSearchParams, ctx: RpcCallContext): Promise<RpcResponse> {
+    const outcome = await this.invoke(method, (m) => decodeUriParams(m.params, query), ctx);
+    return "error" in outcome
+      ? errorResponse(URI_REQUEST_ID, outcome.error)
+      : successResponse(URI_REQUEST_ID, outcome.value);
+  }
+
+  private async invoke(
+    name: string,
+    decode: (m: RpcMethod) => RpcArgs,
+    ctx: RpcCallContext,
+  ): Promise<CallOutcome> {
+    const method = this.methods.get(name);
+    if (method === undefined) return { error: RpcError.methodNotFound() };
+    try {
+      const args = decode(method);
+      return { value: await this.runLimited(name, method, args, ctx) };
+    } catch (err) {
+      return { error: toRpcError(err, this.opts.logger, name) };
+    }
+  }
+
+  /** Runs a call under its time limit; the call's signal aborts on timeout or disconnect. */
+  private async runLimited(
+    name: string,
+    method: RpcMethod,
+    args: RpcArgs,
+    ctx: RpcCallContext,
+  ): Promise<JsonValue> {
+    const controller = new AbortController();
+    const onParentAbort = () => controller.abort(ctx.signal.reason);
+    if (ctx.signal.aborted) onParentAbort();
+    else ctx.signal.addEventListener("abort", onParentAbort, { once: true });
+    const timeoutMs = method.timeoutMs ?? this.opts.handlerTimeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const err = RpcError.internal(`${name} did not finish within ${timeoutMs} ms`);
+        controller.abort(err);
+        reject(err);
+      }, timeoutMs);
+    });
+    try {
+      const call = method.call(args, { signal: controller.signal, remoteAddr: ctx.remoteAddr });
+      return await Promise.race([call, timeout]);
+    } finally {
+      clearTimeout(timer);
+      ctx.signal.removeEventListener("abort", onParentAbort);
+    }
+  }
+}
+
+/** Any failure as a JSON-RPC error: typed errors keep their message, others are logged. */
+export function toRpcError(err: unknown, logger: Logger, method?: string): RpcError {
+  if (err instanceof RpcError) return err;
+  if (isDccnError(err)) return RpcError.internal(err.message, { cause: err });
+  logger.error("RPC handler failed unexpectedly", {
+    method,
+    err,
+    stack: err instanceof Error ? err.stack : undefined,
+  });
+  return RpcError.internal(err instanceof Error ? err.message : String(err), { cause: err });
+}

@@ -1,0 +1,197 @@
+/**
+ * Method parameters: declared once per method, decoded from a JSON-RPC `params` member (an
+ * object by name or an array by position) or from a URI query string, with CometBFT's rules:
+ *
+ *   kind     JSON-RPC body                         URI query (`?name=value`)
+ *   int      "5" (string) or 5                     5, "5"
+ *   bool     true / false                          true / false
+ *   string   "text"                                "text", text, 0x74657874 (hex of the bytes)
+ *   bytes    base64 string ([]byte in Go)          0xABCD (hex), "raw text" (its UTF-8 bytes)
+ *   hex      hex string (HexBytes in Go)           0xABCD, "raw text"
+ *
+ * Every parameter is optional; an absent, null or empty value means "use the default".
+ * Accepting a JSON number for an int and an unquoted URI string are leniencies over CometBFT.
+ */
+import { fromBase64, fromHex, utf8 } from "../codec/bytes.js";
+import { RpcError } from "./errors.js";
+
+export type ParamKind = "int" | "bool" | "string" | "bytes" | "hex";
+
+export interface ParamSpec {
+  readonly name: string;
+  readonly kind: ParamKind;
+}
+
+type ParamValue = number | boolean | string | Uint8Array;
+
+/** Decoded arguments with typed accessors; `undefined` means absent. */
+export class RpcArgs {
+  constructor(private readonly values: ReadonlyMap<string, ParamValue>) {}
+
+  int(name: string): number | undefined {
+    const v = this.values.get(name);
+    return typeof v === "number" ? v : undefined;
+  }
+  bool(name: string): boolean | undefined {
+    const v = this.values.get(name);
+    return typeof v === "boolean" ? v : undefined;
+  }
+  string(name: string): string | undefined {
+    const v = this.values.get(name);
+    return typeof v === "string" ? v : undefined;
+  }
+  bytes(name: string): Uint8Array | undefined {
+    const v = this.values.get(name);
+    return v instanceof Uint8Array ? v : undefined;
+  }
+}
+
+const INT_RE = /^-?[0-9]+$/;
+
+function parseIntText(name: string, text: string): number {
+  const n = Number(text);
+  if (!INT_RE.test(text) || !Number.isSafeInteger(n)) {
+    throw RpcError.invalidParams(`${name}: ${JSON.stringify(text.slice(0, 40))} is not an integer`);
+  }
+  return n;
+}
+
+function kindLabel(kind: ParamKind): string {
+  switch (kind) {
+    case "int":
+      return "an integer (as a decimal string)";
+    case "bool":
+      return "a boolean";
+    case "string":
+      return "a string";
+    case "bytes":
+      return "a base64 string";
+    case "hex":
+      return "a hex string";
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  return typeof value === "object" ? "an object" : `${typeof value} ${JSON.stringify(value)}`;
+}
+
+/** One JSON value of a JSON-RPC request into the declared kind; null means absent. */
+function fromJsonValue(spec: ParamSpec, value: unknown): ParamValue | undefined {
+  if (value === null || value === undefined) return undefined;
+  const wrong = () =>
+    RpcError.invalidParams(`${spec.name} must be ${kindLabel(spec.kind)}, got ${describe(value)}`);
+  switch (spec.kind) {
+    case "int":
+      if (typeof value === "string") return parseIntText(spec.name, value);
+      if (typeof value === "number" && Number.isSafeInteger(value)) return value;
+      throw wrong();
+    case "bool":
+      if (typeof value === "boolean") return value;
+      throw wrong();
+    case "string":
+      if (typeof value === "string") return value;
+      throw wrong();
+    case "bytes":
+      if (typeof value !== "string") throw wrong();
+      return decodeText(spec, value, strictBase64);
+    case "hex":
+      if (typeof value !== "string") throw wrong();
+      return decodeText(spec, value, fromHex);
+  }
+}
+
+/** Standard, padded base64 (what Go's encoding/json accepts for []byte). */
+function strictBase64(text: string): Uint8Array {
+  if (text.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(text)) throw new TypeError("bad base64");
+  return fromBase64(text);
+}
+
+function decodeText(spec: ParamSpec, text: string, decode: (t: string) => Uint8Array): Uint8Array {
+  try {
+    return decode(text);
+  } catch {
+    throw RpcError.invalidParams(`${spec.name} must be ${kindLabel(spec.kind)}`);
+  }
+}
+
+/** Decodes a JSON-RPC `params` member (absent, an object, or an array matching the specs). */
+export function decodeJsonParams(specs: readonly ParamSpec[], params: unknown): RpcArgs {
+  const values = new Map<string, ParamValue>();
+  if (params === undefined || params === null) return new RpcArgs(values);
+  if (Array.isArray(params)) {
+    if (params.length !== specs.length) {
+      const names = specs.map((s) => s.name).join(", ");
+      throw RpcError.invalidParams(
+        `expected ${specs.length} positional parameters [${names}], got ${params.length}`,
+      );
+    }
+    specs.forEach((spec, i) => {
+      const v = fromJsonValue(spec, params[i]);
+      if (v !== undefined) values.set(spec.name, v);
+    });
+    return new RpcArgs(values);
+  }
+  if (typeof params === "object") {
+    const byName = params as Record<string, unknown>;
+    for (const spec of specs) {
+      if (!Object.hasOwn(byName, spec.name)) continue;
+      const v = fromJsonValue(spec, byName[spec.name]);
+      if (v !== undefined) values.set(spec.name, v);
+    }
+    return new RpcArgs(values);
+  }
+  throw RpcError.invalidParams(`params must be an object or an array, got ${describe(params)}`);
+}
+
+function isQuoted(text: string): boolean {
+  return text.length >= 2 && text.startsWith('"') && text.endsWith('"');
+}
+
+function unquote(spec: ParamSpec, text: string): string {
+  try {
+    const v: unknown = JSON.parse(text);
+    if (typeof v === "string") return v;
+  } catch {
+    // reported below
+  }
+  throw RpcError.invalidParams(`${spec.name}: ${text.slice(0, 40)} is not a valid quoted string`);
+}
+
+/** One URI query value into the declared kind (CometBFT's URI conventions). */
+function fromUriValue(spec: ParamSpec, text: string): ParamValue {
+  const isHex = /^0x/i.test(text);
+  switch (spec.kind) {
+    case "int":
+      if (isHex) throw RpcError.invalidParams(`${spec.name}: got a hex string, expected an integer`);
+      return parseIntText(spec.name, isQuoted(text) ? unquote(spec, text) : text);
+    case "bool":
+      if (text === "true") return true;
+      if (text === "false") return false;
+      throw RpcError.invalidParams(
+        `${spec.name} must be true or false, got ${JSON.stringify(text.slice(0, 40))}`,
+      );
+    case "string":
+      if (isHex) return Buffer.from(decodeText(spec, text, fromHex)).toString("utf8");
+      return isQuoted(text) ? unquote(spec, text) : text;
+    case "bytes":
+    case "hex":
+      if (isHex) return decodeText({ name: spec.name, kind: "hex" }, text, fromHex);
+      if (isQuoted(text)) return utf8(unquote(spec, text));
+      throw RpcError.invalidParams(
+        `${spec.name} must be 0x-prefixed hex or a quoted string, got ${JSON.stringify(text.slice(0, 40))}`,
+      );
+  }
+}
+
+/** Decodes URI query parameters; the first occurrence of a name wins, unknown names are ignored. */
+export function decodeUriParams(specs: readonly ParamSpec[], query: URLSearchParams): RpcArgs {
+  const values = new Map<string, ParamValue>();
+  for (const spec of specs) {
+    const text = query.get(spec.name);
+    if (text === null || text === "") continue;
+    values.set(spec.name, fromUriValue(spec, text));
+  }
+  return new RpcArgs(values);
+}
