@@ -11,12 +11,7 @@ import { ClassicLevel } from "classic-level";
 import { concatBytes, u64be, utf8 } from "../src/codec/bytes.js";
 import { sha256 } from "../src/crypto/hash.js";
 import { type SmtChange, type SmtDb, SmtStore, verifyProof } from "../src/store/smt/index.js";
-
-export interface BenchRow {
-  readonly name: string;
-  readonly value: number;
-  readonly unit: string;
-}
+import { type BenchRow, renderTable } from "./table.js";
 
 export interface SmtBenchOptions {
   readonly keys?: number;
@@ -91,16 +86,32 @@ export async function benchSmt(opts: SmtBenchOptions = {}): Promise<BenchRow[]> 
 
     const avgDepth = made.reduce((s, p) => s + p.proof.siblings.length, 0) / made.length;
     return [
-      { name: "smt_load_updates_per_s", value: round(keys / (loadMs / 1000)), unit: "updates/s" },
       {
+        group: "smt",
+        name: "smt_load_updates_per_s",
+        value: round(keys / (loadMs / 1000)),
+        unit: "updates/s",
+      },
+      {
+        group: "smt",
         name: "smt_update_updates_per_s",
         value: round((updateCommits * batch) / (updateMs / 1000)),
         unit: "updates/s",
       },
-      { name: "smt_commit_latency_ms", value: round(updateMs / Math.max(1, updateCommits)), unit: "ms" },
-      { name: "smt_proofs_per_s", value: round(proofs / (proveMs / 1000)), unit: "proofs/s" },
-      { name: "smt_verify_per_s", value: round(proofs / (verifyMs / 1000)), unit: "verifies/s" },
-      { name: "smt_proof_depth_avg", value: round(avgDepth), unit: "siblings" },
+      {
+        group: "smt",
+        name: "smt_commit_latency_ms",
+        value: round(updateMs / Math.max(1, updateCommits)),
+        unit: "ms",
+      },
+      { group: "smt", name: "smt_proofs_per_s", value: round(proofs / (proveMs / 1000)), unit: "proofs/s" },
+      {
+        group: "smt",
+        name: "smt_verify_per_s",
+        value: round(proofs / (verifyMs / 1000)),
+        unit: "verifies/s",
+      },
+      { group: "smt", name: "smt_proof_depth_avg", value: round(avgDepth), unit: "siblings" },
     ];
   } finally {
     if (db.status === "open") await db.close();
@@ -109,5 +120,5 @@ export async function benchSmt(opts: SmtBenchOptions = {}): Promise<BenchRow[]> 
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  for (const row of await benchSmt()) console.log(`${row.name.padEnd(28)} ${row.value} ${row.unit}`);
+  console.log(renderTable(await benchSmt()));
 }

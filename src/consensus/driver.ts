@@ -168,7 +168,7 @@ export class Driver {
       ctx.height,
       ctx.decisionRound,
       ctx.state.decision.hash,
-      ctx.keeper.votes(ctx.decisionRound, VoteType.Precommit),
+      ctx.keeper.votesPreferring(ctx.decisionRound, VoteType.Precommit, ctx.state.decision.id),
     );
   }
 
@@ -280,19 +280,26 @@ export class Driver {
         return rejected("unknown_validator");
       case "equivocation":
         if (added.report) out.push({ kind: "equivocation", first: added.first, second: added.second });
+        // The second vote counts towards its own value (see VoteKeeper): rules may now fire.
+        this.afterVote(ctx, vote, out);
         return rejected("equivocation");
       case "added":
         break;
     }
+    this.afterVote(ctx, vote, out);
+    return ACCEPTED;
+  }
+
+  /** Fires the rules a newly counted vote may enable. */
+  private afterVote(ctx: HeightContext, vote: Vote, out: ConsensusEffect[]): void {
     // After the decision, precommits still count towards latestCommit(); no rule fires.
-    if (ctx.state.decision !== null) return ACCEPTED;
-    if (vote.type === VoteType.Precommit && this.tryDecide(ctx, vote.round, out)) return ACCEPTED;
+    if (ctx.state.decision !== null) return;
+    if (vote.type === VoteType.Precommit && this.tryDecide(ctx, vote.round, out)) return;
     if (vote.round > ctx.state.round && ctx.keeper.hasSkipQuorum(vote.round)) {
       // L55 f+1 ⟨∗, h_p, round, ∗, ∗⟩ with round > round_p.
       this.run(ctx, { kind: "skip_round", round: vote.round }, out);
     }
     this.settle(ctx, out);
-    return ACCEPTED;
   }
 
   private onTimeout(
@@ -486,7 +493,7 @@ export class Driver {
           height,
           effect.round,
           effect.value.hash,
-          ctx.keeper.votes(effect.round, VoteType.Precommit),
+          ctx.keeper.votesPreferring(effect.round, VoteType.Precommit, effect.value.id),
         );
         out.push({ kind: "decide", height, round: effect.round, block: effect.value.block, commit });
         return;

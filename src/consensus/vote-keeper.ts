@@ -3,13 +3,22 @@
  * validators that voted, and the thresholds the paper's rules wait for. All lookups are Map
  * reads keyed by hex, so adding a vote and asking a threshold are O(1).
  *
- * Each validator counts once per (round, type). A second vote with the same value is a
- * harmless duplicate; a second vote with a different value is equivocation: it is not counted
- * and both signed votes are returned as evidence (once per validator, round and type).
+ * Each validator counts once per (round, type) towards the "any value" thresholds (2f+1 ∗,
+ * f+1 skip). A second vote with the same value is a harmless duplicate; a second vote with a
+ * different value is equivocation: both signed votes are returned as evidence (once per
+ * validator, round and type), and the second vote counts towards its own value only, as the
+ * paper counts ⟨PREVOTE, h, r, id(v)⟩ messages per value. Without that, a node that first
+ * received an equivocator's other vote could never see a polka or commit that needs the
+ * equivocator's power, and stalls (found by the Byzantine simulator). Quorum intersection
+ * still holds: two value quorums overlap in an honest validator, which never equivocates.
+ * At most MAX_CONFLICTING_VALUES extra values are kept per validator, round and type.
  */
 import { toHex } from "../codec/bytes.js";
 import type { ValidatorSet } from "../types/validator.js";
 import { type Vote, VoteType } from "../types/vote.js";
+
+/** Extra values an equivocating validator is counted for, per (round, type), beyond its first vote. */
+export const MAX_CONFLICTING_VALUES = 4;
 
 /** The tally key of a nil vote (hex of a real hash is never this). */
 export const NIL_KEY = "nil";
@@ -37,6 +46,8 @@ export interface VoteKeeperOptions {
 class Tally {
   /** First vote of each validator, by address hex. */
   readonly votes = new Map<string, Vote>();
+  /** Conflicting votes counted towards their own value: address hex -> value key -> vote. */
+  readonly conflicting = new Map<string, Map<string, Vote>>();
   readonly powerByValue = new Map<string, number>();
   total = 0;
 
@@ -92,6 +103,17 @@ export class VoteKeeper {
         tally.count(key, validator.votingPower);
         round.voterPower += validator.votingPower;
         return { kind: "added" };
+      }
+      let extra = tally.conflicting.get(who);
+      if (extra?.has(key) === true) return { kind: "duplicate" };
+      if ((extra?.size ?? 0) < MAX_CONFLICTING_VALUES) {
+        if (extra === undefined) {
+          extra = new Map();
+          tally.conflicting.set(who, extra);
+        }
+        extra.set(key, vote);
+        // Its value's tally only: the validator is already in the total and the voters.
+        tally.powerByValue.set(key, (tally.powerByValue.get(key) ?? 0) + validator.votingPower);
       }
       const tag = `${vote.type}/${who}`;
       const report = !round.equivocators.has(tag);
@@ -154,5 +176,21 @@ export class VoteKeeper {
   /** The first vote of each validator of `type` at `round`, keyed by address hex. */
   votes(round: number, type: VoteType): ReadonlyMap<string, Vote> {
     return this.rounds.get(round)?.tally(type).votes ?? EMPTY_VOTES;
+  }
+
+  /**
+   * Each validator's `type` vote at `round`, preferring its vote for the value `key` when it
+   * equivocated (so a Commit carries every signature that counted towards the decision).
+   */
+  votesPreferring(round: number, type: VoteType, key: string): ReadonlyMap<string, Vote> {
+    const tally = this.rounds.get(round)?.tally(type);
+    if (tally === undefined) return EMPTY_VOTES;
+    if (tally.conflicting.size === 0) return tally.votes;
+    const out = new Map(tally.votes);
+    for (const [who, extra] of tally.conflicting) {
+      const vote = extra.get(key);
+      if (vote !== undefined) out.set(who, vote);
+    }
+    return out;
   }
 }

@@ -87,14 +87,20 @@ export class RpcDispatcher {
     } catch (err) {
       return errorResponse(idOf(item), toRpcError(err, this.opts.logger));
     }
-    const outcome = await this.invoke(req.method, (m) => decodeJsonParams(m.params, req.params), ctx);
+    const outcome = await this.invoke(req.method, (m) => decodeJsonParams(m.params, req.params), {
+      ...ctx,
+      requestId: req.id,
+    });
     if (req.notification) return null;
     return "error" in outcome ? errorResponse(req.id, outcome.error) : successResponse(req.id, outcome.value);
   }
 
   /** A URI call (`GET /<method>?name=value`); the response carries id -1 as CometBFT's does. */
   async handleUri(method: string, query: URLSearchParams, ctx: RpcCallContext): Promise<RpcResponse> {
-    const outcome = await this.invoke(method, (m) => decodeUriParams(m.params, query), ctx);
+    const outcome = await this.invoke(method, (m) => decodeUriParams(m.params, query), {
+      ...ctx,
+      requestId: URI_REQUEST_ID,
+    });
     return "error" in outcome
       ? errorResponse(URI_REQUEST_ID, outcome.error)
       : successResponse(URI_REQUEST_ID, outcome.value);
@@ -136,7 +142,7 @@ export class RpcDispatcher {
       }, timeoutMs);
     });
     try {
-      const call = method.call(args, { signal: controller.signal, remoteAddr: ctx.remoteAddr });
+      const call = method.call(args, { ...ctx, signal: controller.signal });
       return await Promise.race([call, timeout]);
     } finally {
       clearTimeout(timer);

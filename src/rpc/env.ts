@@ -12,9 +12,11 @@ import type {
   ExecTxResult,
 } from "../abci/types.js";
 import type { EventBus } from "../events/bus.js";
+import type { EventIndexReader } from "../indexer/indexer.js";
 import type { Block, Commit, Header } from "../types/block.js";
 import type { ConsensusParams } from "../types/params.js";
 import type { ValidatorSet } from "../types/validator.js";
+import type { Vote } from "../types/vote.js";
 
 export type MaybePromise<T> = T | Promise<T>;
 type Maybe<T> = T | null | undefined;
@@ -130,4 +132,57 @@ export interface RpcEnv {
   readonly eventBus: EventBus;
   /** Peers and listeners; absent until the p2p layer reports them. */
   netInfo?(): MaybePromise<RpcNetInfo>;
+  /** The event index (tx, tx_search, block_search); absent: indexing is off. */
+  readonly indexer?: EventIndexReader;
+  /** A snapshot of the consensus round (consensus_state, dump_consensus_state). */
+  consensusState?(): MaybePromise<RpcConsensusState>;
+  /** Hands evidence (its encoded bytes) to the evidence pool; returns the evidence hash. */
+  broadcastEvidence?(evidence: Uint8Array): MaybePromise<Uint8Array>;
+  /** Unsafe `dial_peers`: dials `peers` (multiaddrs or id@host:port). */
+  dialPeers?(peers: readonly string[], opts: RpcDialOptions): MaybePromise<void>;
+  /** Unsafe `unsafe_flush_mempool`: drops every pending tx. */
+  flushMempool?(): MaybePromise<void>;
+}
+
+export interface RpcDialOptions {
+  readonly persistent: boolean;
+  readonly unconditional: boolean;
+  readonly private: boolean;
+}
+
+/** The votes of one round, one slot per validator in set order (null: none received). */
+export interface RpcRoundVotes {
+  readonly round: number;
+  readonly prevotes: readonly (Vote | null)[];
+  readonly precommits: readonly (Vote | null)[];
+}
+
+export interface RpcConsensusPeer {
+  /** `id@host:port` or a multiaddr. */
+  readonly nodeAddress: string;
+  readonly height: number;
+  readonly round: number;
+  readonly step: RpcRoundStep;
+}
+
+export type RpcRoundStep = "unstarted" | "propose" | "prevote" | "precommit" | "commit";
+
+/** What the consensus driver reports about the height in progress. */
+export interface RpcConsensusState {
+  readonly height: number;
+  readonly round: number;
+  readonly step: RpcRoundStep;
+  /** When this height started (wall clock, ms). */
+  readonly startTimeMs: number;
+  readonly validators: ValidatorSet;
+  /** Index of this round's proposer in `validators`; -1 if unknown. */
+  readonly proposerIndex: number;
+  readonly proposalBlockHash: Uint8Array | null;
+  readonly lockedRound: number;
+  readonly lockedBlockHash: Uint8Array | null;
+  readonly validRound: number;
+  readonly validBlockHash: Uint8Array | null;
+  readonly votes: readonly RpcRoundVotes[];
+  /** What peers last told us of their round (dump_consensus_state). */
+  readonly peers?: readonly RpcConsensusPeer[];
 }

@@ -220,7 +220,7 @@ export function renderConsensusParams(p: ConsensusParams): JsonObject {
 }
 
 /** The protobuf ConsensusParams of an EndBlock update (unset sections are left out). */
-function renderConsensusParamUpdates(p: ConsensusParams): JsonObject {
+export function renderConsensusParamUpdates(p: ConsensusParams): JsonObject {
   return {
     block: { max_bytes: int64(p.block.maxBytes), max_gas: int64(p.block.maxGas) },
     evidence: {
@@ -232,7 +232,7 @@ function renderConsensusParamUpdates(p: ConsensusParams): JsonObject {
 }
 
 /** abci.ValidatorUpdate: the protobuf PublicKey oneof is printed as `Sum`, power omitted when 0. */
-function renderValidatorUpdate(u: ValidatorUpdate): JsonObject {
+export function renderValidatorUpdate(u: ValidatorUpdate): JsonObject {
   return {
     pub_key: { Sum: { type: PROTO_PUBKEY_TYPE_ED25519, value: { ed25519: toBase64(u.pubKey) } } },
     power: u.power === 0 ? undefined : int64(u.power),
@@ -294,7 +294,7 @@ export function renderTxProof(txs: readonly Uint8Array[], index: number, dataHas
   };
 }
 
-export function renderNodeInfo(info: RpcNodeInfo, rpcAddress: string): JsonObject {
+export function renderNodeInfo(info: RpcNodeInfo, rpcAddress: string, txIndex = true): JsonObject {
   return {
     protocol_version: {
       p2p: int64(info.protocolVersion.p2p),
@@ -307,6 +307,6 @@ export function renderNodeInfo(info: RpcNodeInfo, rpcAddress: string): JsonObjec
     version: info.version,
     channels: info.channels ?? "",
     moniker: info.moniker,
-    other: { tx_index: "on", rpc_address: rpcAddress },
+    other: { tx_index: txIndex ? "on" : "off", rpc_address: rpcAddress },
   };
 }

@@ -20,6 +20,24 @@ export interface RpcServerOptions {
   readonly handlerTimeoutMs?: number;
   /** Longest close() waits for in-flight requests before cutting connections. */
   readonly closeTimeoutMs?: number;
+  /** Most websocket connections at once (CometBFT's max_subscription_clients); 0 turns the websocket off. */
+  readonly maxSubscriptionClients?: number;
+  readonly maxSubscriptionsPerClient?: number;
+  /**
+   * Messages (events and responses) a websocket client may leave unread before it is told it
+   * is too slow and disconnected (CometBFT's experimental_subscription_buffer_size).
+   */
+  readonly subscriptionBufferSize?: number;
+  /** The same bound in bytes (a few huge blocks fill memory faster than many small ones). */
+  readonly subscriptionBufferBytes?: number;
+  /** Keepalive: a ping this often; a client that has not answered the previous one is dropped. */
+  readonly wsPingIntervalMs?: number;
+  /** How long a closing websocket (slow client, shutdown) may take before it is cut. */
+  readonly wsCloseGraceMs?: number;
+  /** Serve the unsafe methods (dial_peers, unsafe_flush_mempool); needs `adminToken`. */
+  readonly unsafe?: boolean;
+  /** Callers of unsafe methods send `Authorization: Bearer <adminToken>`. */
+  readonly adminToken?: string;
   /** Clock for the rate limiter (tests). */
   readonly nowMs?: () => number;
 }
@@ -36,6 +54,14 @@ export interface ResolvedRpcOptions {
   readonly rateLimitBurst: number;
   readonly handlerTimeoutMs: number;
   readonly closeTimeoutMs: number;
+  readonly maxSubscriptionClients: number;
+  readonly maxSubscriptionsPerClient: number;
+  readonly subscriptionBufferSize: number;
+  readonly subscriptionBufferBytes: number;
+  readonly wsPingIntervalMs: number;
+  readonly wsCloseGraceMs: number;
+  readonly unsafe: boolean;
+  readonly adminToken: string;
   readonly nowMs: () => number;
 }
 
@@ -50,7 +76,16 @@ export const DEFAULT_RPC_OPTIONS = {
   rateLimitPerIp: 0,
   handlerTimeoutMs: 15_000,
   closeTimeoutMs: 3_000,
+  maxSubscriptionClients: 100,
+  maxSubscriptionsPerClient: 5,
+  subscriptionBufferSize: 200,
+  subscriptionBufferBytes: 64 * 1024 * 1024,
+  wsPingIntervalMs: 27_000,
+  wsCloseGraceMs: 3_000,
 } as const;
+
+/** Shortest admin token accepted: a guessable token would make the unsafe methods public. */
+export const MIN_ADMIN_TOKEN_LENGTH = 16;
 
 const bad = (message: string) => new RpcSetupError("RPC_BAD_OPTIONS", message);
 
@@ -84,6 +119,13 @@ export function resolveRpcOptions(opts: RpcServerOptions): ResolvedRpcOptions {
       throw bad(`rpc CORS origin ${JSON.stringify(o)} must be "*" or like https://example.com`);
     }
   }
+  const unsafe = opts.unsafe ?? false;
+  const adminToken = opts.adminToken ?? "";
+  if (unsafe && adminToken.length < MIN_ADMIN_TOKEN_LENGTH) {
+    throw bad(
+      `rpc unsafe methods need an admin token of at least ${MIN_ADMIN_TOKEN_LENGTH} characters (set rpc adminToken)`,
+    );
+  }
   return {
     ...parseListenAddress(opts.laddr),
     maxBodyBytes: count("maxBodyBytes", opts.maxBodyBytes ?? d.maxBodyBytes, 1),
@@ -99,6 +141,30 @@ export function resolveRpcOptions(opts: RpcServerOptions): ResolvedRpcOptions {
     rateLimitBurst: count("rateLimitBurst", burst, 1),
     handlerTimeoutMs: count("handlerTimeoutMs", opts.handlerTimeoutMs ?? d.handlerTimeoutMs, 1),
     closeTimeoutMs: count("closeTimeoutMs", opts.closeTimeoutMs ?? d.closeTimeoutMs, 0),
+    maxSubscriptionClients: count(
+      "maxSubscriptionClients",
+      opts.maxSubscriptionClients ?? d.maxSubscriptionClients,
+      0,
+    ),
+    maxSubscriptionsPerClient: count(
+      "maxSubscriptionsPerClient",
+      opts.maxSubscriptionsPerClient ?? d.maxSubscriptionsPerClient,
+      1,
+    ),
+    subscriptionBufferSize: count(
+      "subscriptionBufferSize",
+      opts.subscriptionBufferSize ?? d.subscriptionBufferSize,
+      1,
+    ),
+    subscriptionBufferBytes: count(
+      "subscriptionBufferBytes",
+      opts.subscriptionBufferBytes ?? d.subscriptionBufferBytes,
+      1,
+    ),
+    wsPingIntervalMs: count("wsPingIntervalMs", opts.wsPingIntervalMs ?? d.wsPingIntervalMs, 1),
+    wsCloseGraceMs: count("wsCloseGraceMs", opts.wsCloseGraceMs ?? d.wsCloseGraceMs, 0),
+    unsafe,
+    adminToken,
     nowMs: opts.nowMs ?? (() => performance.now()),
   };
 }

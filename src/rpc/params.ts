@@ -8,6 +8,7 @@
  *   string   "text"                                "text", text, 0x74657874 (hex of the bytes)
  *   bytes    base64 string ([]byte in Go)          0xABCD (hex), "raw text" (its UTF-8 bytes)
  *   hex      hex string (HexBytes in Go)           0xABCD, "raw text"
+ *   strings  ["a", "b"] ([]string in Go)           ["a","b"] (JSON), or a,b
  *
  * Every parameter is optional; an absent, null or empty value means "use the default".
  * Accepting a JSON number for an int and an unquoted URI string are leniencies over CometBFT.
@@ -15,14 +16,14 @@
 import { fromBase64, fromHex, utf8 } from "../codec/bytes.js";
 import { RpcError } from "./errors.js";
 
-export type ParamKind = "int" | "bool" | "string" | "bytes" | "hex";
+export type ParamKind = "int" | "bool" | "string" | "bytes" | "hex" | "strings";
 
 export interface ParamSpec {
   readonly name: string;
   readonly kind: ParamKind;
 }
 
-type ParamValue = number | boolean | string | Uint8Array;
+type ParamValue = number | boolean | string | Uint8Array | readonly string[];
 
 /** Decoded arguments with typed accessors; `undefined` means absent. */
 export class RpcArgs {
@@ -43,6 +44,10 @@ export class RpcArgs {
   bytes(name: string): Uint8Array | undefined {
     const v = this.values.get(name);
     return v instanceof Uint8Array ? v : undefined;
+  }
+  strings(name: string): readonly string[] | undefined {
+    const v = this.values.get(name);
+    return Array.isArray(v) ? v : undefined;
   }
 }
 
@@ -68,6 +73,8 @@ function kindLabel(kind: ParamKind): string {
       return "a base64 string";
     case "hex":
       return "a hex string";
+    case "strings":
+      return "an array of strings";
   }
 }
 
@@ -99,6 +106,9 @@ function fromJsonValue(spec: ParamSpec, value: unknown): ParamValue | undefined 
     case "hex":
       if (typeof value !== "string") throw wrong();
       return decodeText(spec, value, fromHex);
+    case "strings":
+      if (!Array.isArray(value) || !value.every((v) => typeof v === "string")) throw wrong();
+      return value as string[];
   }
 }
 
@@ -163,6 +173,19 @@ function unquote(spec: ParamSpec, text: string): string {
 function fromUriValue(spec: ParamSpec, text: string): ParamValue {
   const isHex = /^0x/i.test(text);
   switch (spec.kind) {
+    case "strings": {
+      if (!text.startsWith("[")) return text.split(",").filter((p) => p !== "");
+      let v: unknown;
+      try {
+        v = JSON.parse(text);
+      } catch {
+        v = undefined;
+      }
+      if (!Array.isArray(v) || !v.every((x) => typeof x === "string")) {
+        throw RpcError.invalidParams(`${spec.name} must be a JSON array of strings like ["a","b"]`);
+      }
+      return v as string[];
+    }
     case "int":
       if (isHex) throw RpcError.invalidParams(`${spec.name}: got a hex string, expected an integer`);
       return parseIntText(spec.name, isQuoted(text) ? unquote(spec, text) : text);

@@ -4,8 +4,10 @@
  * limit, a connection limit, a per-IP token bucket, a time limit per call, CORS by allow-list,
  * and a bounded close(). Every bad request is answered with a JSON-RPC error object.
  */
+import { createHash, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import type { Duplex } from "node:stream";
 import { errorMessage } from "../errors.js";
 import type { Logger } from "../log.js";
 import { RpcDispatcher, toRpcError } from "./dispatch.js";
@@ -13,10 +15,13 @@ import type { RpcEnv } from "./env.js";
 import { RpcCode, RpcError, RpcSetupError } from "./errors.js";
 import { stringifyJson } from "./json.js";
 import { errorResponse, parseBody, type RpcResponse } from "./jsonrpc.js";
+import { headerVersion } from "./methods/chain-view.js";
 import { createMethodTable } from "./methods/index.js";
 import type { RpcCallContext } from "./methods/types.js";
 import { type ResolvedRpcOptions, type RpcServerOptions, resolveRpcOptions } from "./options.js";
 import { RateLimiter } from "./rate-limit.js";
+import { refuseUpgrade, WebsocketEndpoint } from "./ws/endpoint.js";
+import { SubscriptionHub } from "./ws/hub.js";
 
 type Headers = Record<string, string>;
 
@@ -26,7 +31,7 @@ type BodyRead =
   | { readonly kind: "aborted" };
 
 const CORS_METHODS = "HEAD, GET, POST";
-const CORS_HEADERS = "Origin, Accept, Content-Type, X-Requested-With, X-Server-Time";
+const CORS_HEADERS = "Origin, Accept, Content-Type, X-Requested-With, X-Server-Time, Authorization";
 /** How long a connection beyond the limit may stay open to receive its refusal. */
 const OVER_LIMIT_SOCKET_MS = 5_000;
 
@@ -38,15 +43,23 @@ export class RpcServer {
   private readonly inflight = new WeakMap<Socket, number>();
   private readonly shutdown = new AbortController();
   private closing: Promise<void> | undefined;
+  private readonly websocket: WebsocketEndpoint;
+  private readonly adminDigest: Buffer | null;
 
   private constructor(
     private readonly http: Server,
     private readonly opts: ResolvedRpcOptions,
     private readonly dispatcher: RpcDispatcher,
     private readonly limiter: RateLimiter | null,
+    private readonly hub: SubscriptionHub,
     private readonly logger: Logger,
   ) {
+    this.adminDigest = opts.adminToken === "" ? null : digest(opts.adminToken);
+    this.websocket = new WebsocketEndpoint(opts, dispatcher, hub, limiter, this.shutdown.signal, logger);
     http.on("connection", (socket: Socket) => this.onConnection(socket));
+    http.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+      this.onUpgrade(req, socket, head),
+    );
     http.on("request", (req: IncomingMessage, res: ServerResponse) => {
       const socket = req.socket;
       this.inflight.set(socket, (this.inflight.get(socket) ?? 0) + 1);
@@ -64,6 +77,7 @@ export class RpcServer {
       rpcAddress: () => self?.laddr ?? `tcp://${opts.host}:${opts.port}`,
       timeoutBroadcastTxCommitMs: opts.timeoutBroadcastTxCommitMs,
       logger,
+      unsafe: opts.unsafe,
     });
     const dispatcher = new RpcDispatcher(methods, {
       handlerTimeoutMs: opts.handlerTimeoutMs,
@@ -78,8 +92,15 @@ export class RpcServer {
       requestTimeout: 30_000,
       keepAliveTimeout: 5_000,
     });
-    self = new RpcServer(http, opts, dispatcher, limiter, logger);
-    await listen(http, opts.host, opts.port);
+    const hub = new SubscriptionHub(env.eventBus, () => headerVersion(env), logger);
+    self = new RpcServer(http, opts, dispatcher, limiter, hub, logger);
+    try {
+      await listen(http, opts.host, opts.port);
+    } catch (err) {
+      await self.websocket.close();
+      hub.close();
+      throw err;
+    }
     http.on("error", (err) => logger.error("JSON-RPC server error", { err: errorMessage(err) }));
     logger.info("JSON-RPC server listening", { laddr: self.laddr });
     return self;
@@ -100,6 +121,16 @@ export class RpcServer {
     return `http${this.laddr.slice("tcp".length)}`;
   }
 
+  /** The websocket URL base (cosmjs appends /websocket). */
+  get wsUrl(): string {
+    return `ws${this.laddr.slice("tcp".length)}`;
+  }
+
+  /** Open websocket connections. */
+  get websocketClients(): number {
+    return this.websocket.clientCount;
+  }
+
   /**
    * Stops accepting, fails waiting calls (broadcast_tx_commit) with a shutdown error, lets
    * in-flight responses finish for up to closeTimeoutMs, then cuts the remaining connections.
@@ -112,6 +143,9 @@ export class RpcServer {
   private async closeNow(): Promise<void> {
     this.shutdown.abort(new Error("RPC server is shutting down"));
     const closed = new Promise<void>((resolve) => this.http.close(() => resolve()));
+    // Websocket clients first: they are told the server is going away, then cut.
+    await settlesWithin(this.websocket.close(), this.opts.wsCloseGraceMs + 1_000);
+    this.hub.close();
     // Idle keep-alive connections, and fresh ones that never sent a request, go now; busy
     // ones close after their response (which carries `Connection: close`).
     for (const s of [...this.sockets, ...this.refused]) {
@@ -136,6 +170,55 @@ export class RpcServer {
     }
     this.sockets.add(socket);
     socket.once("close", () => this.sockets.delete(socket));
+  }
+
+  /** `GET /websocket` upgrades: vetted here (path, origin, rate), then handed to the endpoint. */
+  private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on("error", () => socket.destroy());
+    const remote = req.socket.remoteAddress ?? "unknown";
+    if (this.shutdown.signal.aborted) {
+      refuseUpgrade(socket, 503, RpcError.server("RPC server is shutting down"));
+      return;
+    }
+    if (this.refused.has(req.socket)) {
+      const err = RpcError.server(`too many open connections (max ${this.opts.maxOpenConnections})`);
+      refuseUpgrade(socket, 503, err);
+      return;
+    }
+    const url = parseUrl(req.url);
+    if (url?.pathname !== "/websocket") {
+      const err = RpcError.invalidRequest(`no websocket endpoint at ${url?.pathname ?? "?"}; use /websocket`);
+      refuseUpgrade(socket, 404, err);
+      return;
+    }
+    const origin = req.headers.origin;
+    if (origin !== undefined && !this.originAllowed(origin)) {
+      const err = RpcError.invalidRequest(
+        `origin ${JSON.stringify(origin)} is not in the RPC's CORS allow-list`,
+      );
+      refuseUpgrade(socket, 403, err);
+      return;
+    }
+    if (this.limiter !== null && !this.limiter.take(remote)) {
+      const err = RpcError.server(
+        `rate limit exceeded: at most ${this.opts.rateLimitPerIp} calls per second per IP`,
+      );
+      refuseUpgrade(socket, 429, err);
+      return;
+    }
+    this.websocket.upgrade(req, socket, head, this.isAdmin(req), remote);
+  }
+
+  private originAllowed(origin: string): boolean {
+    const allowed = this.opts.corsAllowedOrigins;
+    return allowed.includes("*") || allowed.includes(origin);
+  }
+
+  /** Whether the request carries `Authorization: Bearer <admin token>` (constant-time compare). */
+  private isAdmin(req: IncomingMessage): boolean {
+    if (this.adminDigest === null) return false;
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? "");
+    return m?.[1] !== undefined && timingSafeEqual(digest(m[1]), this.adminDigest);
   }
 
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -238,7 +321,11 @@ export class RpcServer {
       if (!res.writableFinished) gone.abort(new Error("client disconnected"));
     });
     req.once("error", () => gone.abort(new Error("client disconnected")));
-    return { signal: AbortSignal.any([gone.signal, this.shutdown.signal]), remoteAddr: remote };
+    return {
+      signal: AbortSignal.any([gone.signal, this.shutdown.signal]),
+      remoteAddr: remote,
+      admin: this.isAdmin(req),
+    };
   }
 
   private corsHeaders(origin: string | undefined): Headers {
@@ -376,6 +463,10 @@ function parseUrl(raw: string | undefined): URL | null {
   } catch {
     return null;
   }
+}
+
+function digest(text: string): Buffer {
+  return createHash("sha256").update(text, "utf8").digest();
 }
 
 function escapeHtml(text: string): string {

@@ -69,7 +69,7 @@ function decodeEvent(bytes: Uint8Array): AbciEvent {
   return { type, attributes };
 }
 
-function encodeTxResult(t: ExecTxResult): Uint8Array {
+export function encodeTxResult(t: ExecTxResult): Uint8Array {
   const w = new ProtoWriter()
     .uint(1, t.code)
     .bytes(2, t.data)
@@ -82,7 +82,7 @@ function encodeTxResult(t: ExecTxResult): Uint8Array {
   return w.finish();
 }
 
-function decodeTxResult(bytes: Uint8Array): ExecTxResult {
+export function decodeTxResult(bytes: Uint8Array): ExecTxResult {
   const r = new ProtoReader(bytes, "TxResult");
   const t = {
     code: 0,

@@ -147,7 +147,11 @@ export class NodeProcess {
   }
 }
 
-export async function rpc<T = unknown>(url: string, method: string, params: Record<string, unknown> = {}): Promise<T> {
+export async function rpc<T = unknown>(
+  url: string,
+  method: string,
+  params: Record<string, unknown> = {},
+): Promise<T> {
   const res = await fetch(url, {
     method: "POST",
     headers: { "content-type": "application/json" },

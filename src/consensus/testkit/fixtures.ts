@@ -6,9 +6,20 @@ import { sha256 } from "../../crypto/hash.js";
 import { type Block, type Commit, commitHash, dataHash, evidenceHash } from "../../types/block.js";
 import { ValidatorSet } from "../../types/validator.js";
 
+/** Derived keys by seed label (keys are immutable; simulations create networks by the thousand). */
+const keyCache = new Map<string, PrivateKey>();
+
 /** n real Ed25519 keys from fixed seeds: the same on every run. */
 export function testKeys(n: number, tag = "dccn-testkit"): PrivateKey[] {
-  return Array.from({ length: n }, (_, i) => PrivateKey.fromSeed(sha256(utf8(`${tag}/${i}`))));
+  return Array.from({ length: n }, (_, i) => {
+    const label = `${tag}/${i}`;
+    let key = keyCache.get(label);
+    if (key === undefined) {
+      key = PrivateKey.fromSeed(sha256(utf8(label)));
+      if (keyCache.size < 4096) keyCache.set(label, key);
+    }
+    return key;
+  });
 }
 
 export function testValidatorSet(keys: readonly PrivateKey[], powers: readonly number[]): ValidatorSet {

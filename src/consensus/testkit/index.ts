@@ -4,6 +4,8 @@ export {
   type Delivery,
   defaultBuildBlock,
   type Envelope,
+  type Outbound,
+  type SignatureCheck,
   type TestkitErrorCode,
   TestNetwork,
   type TestNetworkOptions,

@@ -6,6 +6,10 @@
  * queue head, or, when the queue is empty, advances the clock to the earliest timer. With the
  * default policy every message reaches every node in send order; `policy` can drop or delay
  * any envelope, and `TestNode.silent` mutes a node. Same options, same run, every time.
+ *
+ * For the Byzantine simulator it also offers: duplicated deliveries, per-node timeouts (clock
+ * skew), an `outbound` hook that replaces a node's broadcast, direct `send`, scheduled actions
+ * (`at`), crash/restart of a node with WAL replay, and a delivery observer (`onDeliver`).
  */
 import { join } from "node:path";
 import { toHex } from "../../codec/bytes.js";
@@ -33,7 +37,17 @@ export interface Envelope {
   readonly sentAt: number;
 }
 
-export type Delivery = "deliver" | "drop" | { readonly delayMs: number };
+/** The fate of one envelope: now, never, later, or several copies (one per delay: duplication). */
+export type Delivery =
+  | "deliver"
+  | "drop"
+  | { readonly delayMs: number }
+  | { readonly copiesDelayMs: readonly number[] };
+
+/** Replaces a node's broadcast: receives each message the node sends and routes it itself. */
+export type Outbound = (message: NetMessage, network: TestNetwork) => void;
+
+export type SignatureCheck = (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => boolean;
 
 export interface TestNetworkOptions {
   /** One validator node per entry, with that voting power. */
@@ -42,6 +56,8 @@ export interface TestNetworkOptions {
   readonly followers?: number;
   readonly chainId?: string;
   readonly timeouts?: TimeoutConfig;
+  /** Per-node timeouts (e.g. scaled for clock skew); default `timeouts` for every node. */
+  readonly timeoutsFor?: (index: number) => TimeoutConfig;
   /** Seed tag for the deterministic keys. */
   readonly keyTag?: string;
   /** Per-node driver settings (e.g. the unsafe switches for a Byzantine node). */
@@ -52,13 +68,24 @@ export interface TestNetworkOptions {
   readonly privvalDir?: string;
   readonly buildBlock?: (req: BuildRequest) => Block;
   readonly validateBlock?: (block: Block, node: TestNode) => boolean;
+  /** Per-node broadcast replacement (Byzantine behaviour, observation); undefined = broadcast. */
+  readonly outbound?: (index: number) => Outbound | undefined;
+  /** Signature check used by every node (default Ed25519). */
+  readonly verifySignature?: SignatureCheck;
 }
 
-export type TestkitErrorCode = "TESTKIT_STALLED" | "TESTKIT_EVENT_LIMIT";
+export type TestkitErrorCode = "TESTKIT_STALLED" | "TESTKIT_EVENT_LIMIT" | "TESTKIT_BAD_NODE";
 
 type QueueItem =
-  | { readonly kind: "input"; readonly node: number; readonly input: ConsensusInput }
-  | { readonly kind: "message"; readonly envelope: Envelope };
+  /** `incarnation`: the node's at queueing time; a crash in between voids the item. */
+  | {
+      readonly kind: "input";
+      readonly node: number;
+      readonly input: ConsensusInput;
+      readonly incarnation: number;
+    }
+  | { readonly kind: "message"; readonly envelope: Envelope }
+  | { readonly kind: "action"; readonly run: () => void | Promise<void> };
 
 interface Timer {
   readonly at: number;
@@ -87,6 +114,8 @@ export class TestNetwork {
   readonly chainId: string;
   /** Decides the fate of every envelope between two distinct nodes. */
   policy: (envelope: Envelope) => Delivery = () => "deliver";
+  /** Observes every envelope as it arrives (before the node, silent or not, receives it). */
+  onDeliver: ((envelope: Envelope) => void) | null = null;
   /** Number of queue items and timers processed so far. */
   events = 0;
   private clock = 0;
@@ -94,6 +123,9 @@ export class TestNetwork {
   private head = 0;
   private timers: Timer[] = [];
   private seq = 0;
+  private readonly outbounds: (Outbound | undefined)[] = [];
+  /** Rebuild a node's driver and signer for `restart` (the signer reopens its persisted state). */
+  private readonly rebuild: (() => Promise<{ driver: Driver; signer: ConsensusSigner | null }>)[] = [];
 
   private constructor(
     chainId: string,
@@ -109,19 +141,10 @@ export class TestNetwork {
 
   static async create(options: TestNetworkOptions): Promise<TestNetwork> {
     const chainId = options.chainId ?? "dccn-testkit";
-    const timeouts = options.timeouts ?? DEFAULT_TIMEOUTS;
     const keys = testKeys(options.powers.length, options.keyTag);
     const validators = testValidatorSet(keys, options.powers);
     const nodes: TestNode[] = [];
     const network = new TestNetwork(chainId, validators, keys, nodes);
-    const env: NodeEnvironment = {
-      chainId,
-      timeouts,
-      now: () => network.clock,
-      broadcast: (from, message) => network.broadcast(from, message),
-      enqueueLocal: (node, input) => network.push({ kind: "input", node, input }),
-      schedule: (node, delayMs, input) => network.addTimer(delayMs, { kind: "input", node, input }),
-    };
     const buildBlock = options.buildBlock ?? defaultBuildBlock(chainId);
     const validateBlock =
       options.validateBlock ??
@@ -130,19 +153,48 @@ export class TestNetwork {
     const total = options.powers.length + (options.followers ?? 0);
     for (let i = 0; i < total; i++) {
       const key = keys[i];
-      let signer: ConsensusSigner | null = null;
-      if (key !== undefined) {
-        if (options.signer !== undefined) signer = await options.signer(i, key, chainId);
-        else if (options.privvalDir !== undefined)
-          signer = await Signer.open(join(options.privvalDir, `node${i}.json`), key, chainId);
-        else signer = await Signer.withStore(new MemoryLastSignStore(), key, chainId);
-      }
-      const driver = new Driver({
-        ...(options.driverOptions?.(i) ?? {}),
-        address: signer?.address ?? null,
+      const timeouts = options.timeoutsFor?.(i) ?? options.timeouts ?? DEFAULT_TIMEOUTS;
+      const env: NodeEnvironment = {
+        chainId,
         timeouts,
-      });
-      nodes.push(new TestNode({ index: i, driver, signer, env, buildBlock, validateBlock, validators }));
+        now: () => network.clock,
+        broadcast: (from, message) => network.route(from, message),
+        enqueueLocal: (node, input) => network.push(network.localInput(node, input)),
+        schedule: (node, delayMs, input) => network.addTimer(delayMs, network.localInput(node, input)),
+      };
+      // In-memory last-sign state outlives a simulated crash, as the file would.
+      const store = new MemoryLastSignStore();
+      const openSigner = async (): Promise<ConsensusSigner | null> => {
+        if (key === undefined) return null;
+        if (options.signer !== undefined) return options.signer(i, key, chainId);
+        if (options.privvalDir !== undefined)
+          return Signer.open(join(options.privvalDir, `node${i}.json`), key, chainId);
+        return Signer.withStore(store, key, chainId);
+      };
+      const rebuild = async () => {
+        const signer = await openSigner();
+        const driver = new Driver({
+          ...(options.driverOptions?.(i) ?? {}),
+          address: signer?.address ?? null,
+          timeouts,
+        });
+        return { driver, signer };
+      };
+      const { driver, signer } = await rebuild();
+      network.rebuild.push(rebuild);
+      network.outbounds.push(options.outbound?.(i));
+      nodes.push(
+        new TestNode({
+          index: i,
+          driver,
+          signer,
+          env,
+          buildBlock,
+          validateBlock,
+          validators,
+          ...(options.verifySignature !== undefined ? { verifySignature: options.verifySignature } : {}),
+        }),
+      );
     }
     return network;
   }
@@ -155,7 +207,7 @@ export class TestNetwork {
   /** Queues start_height(height) for every node (prevBlockHash empty: the first height). */
   start(height = 1, prevBlockHash: Uint8Array = new Uint8Array(0)): void {
     for (const node of this.nodes)
-      this.push({ kind: "input", node: node.index, input: node.startHeight(height, prevBlockHash) });
+      this.push(this.localInput(node.index, node.startHeight(height, prevBlockHash)));
   }
 
   /** Runs one event; false when nothing is left to do. */
@@ -175,9 +227,68 @@ export class TestNetwork {
     }
     if (item === undefined) return false;
     this.events++;
-    if (item.kind === "input") await this.nodes[item.node]?.apply(item.input);
-    else await this.nodes[item.envelope.to]?.receive(item.envelope.message);
+    switch (item.kind) {
+      case "input": {
+        const node = this.nodes[item.node];
+        if (node !== undefined && node.incarnation === item.incarnation) await node.apply(item.input);
+        break;
+      }
+      case "message":
+        this.onDeliver?.(item.envelope);
+        await this.nodes[item.envelope.to]?.receive(item.envelope.message);
+        break;
+      case "action":
+        await item.run();
+        break;
+    }
     return true;
+  }
+
+  /** Runs `action` at virtual time now + delayMs (after everything already due then). */
+  at(delayMs: number, action: () => void | Promise<void>): void {
+    this.addTimer(delayMs, { kind: "action", run: action });
+  }
+
+  /** Sends `message` from one node to another, subject to the delivery policy. */
+  send(from: number, to: number, message: NetMessage): void {
+    if (from === to) return;
+    const envelope: Envelope = { from, to, message, sentAt: this.clock };
+    const fate = this.policy(envelope);
+    if (fate === "deliver") this.push({ kind: "message", envelope });
+    else if (fate === "drop") return;
+    else if ("delayMs" in fate) this.addTimer(fate.delayMs, { kind: "message", envelope });
+    else for (const delayMs of fate.copiesDelayMs) this.addTimer(delayMs, { kind: "message", envelope });
+  }
+
+  /** Sends `message` from `from` to every other node (what an honest node does). */
+  broadcast(from: number, message: NetMessage): void {
+    for (const node of this.nodes) this.send(from, node.index, message);
+  }
+
+  /** Crashes node `index`: silent, and its pending timeouts and local inputs are void. */
+  crash(index: number): void {
+    this.node(index).crash();
+  }
+
+  /**
+   * Restarts a crashed node: a new driver and a signer reopened on the persisted last-sign
+   * state replay the logged inputs of its height. Returns the number of inputs replayed.
+   */
+  async restart(index: number): Promise<number> {
+    const node = this.node(index);
+    const rebuild = this.rebuild[index]!;
+    const { driver, signer } = await rebuild();
+    return node.restart(driver, signer);
+  }
+
+  private node(index: number): TestNode {
+    const node = this.nodes[index];
+    if (node === undefined) {
+      throw new DccnError<TestkitErrorCode>("TESTKIT_BAD_NODE", `no node ${index} in this network`, {
+        index,
+      });
+    }
+    return node;
   }
 
   /** Runs until `done()` holds; throws a typed error if the network stalls or runs too long. */
@@ -225,14 +336,15 @@ export class TestNetwork {
     this.queue.push(item);
   }
 
-  private broadcast(from: number, message: NetMessage): void {
-    for (const node of this.nodes) {
-      if (node.index === from) continue;
-      const envelope: Envelope = { from, to: node.index, message, sentAt: this.clock };
-      const fate = this.policy(envelope);
-      if (fate === "deliver") this.push({ kind: "message", envelope });
-      else if (fate !== "drop") this.addTimer(fate.delayMs, { kind: "message", envelope });
-    }
+  private localInput(node: number, input: ConsensusInput): QueueItem {
+    return { kind: "input", node, input, incarnation: this.nodes[node]?.incarnation ?? 0 };
+  }
+
+  /** A node's broadcast: through its outbound hook when it has one. */
+  private route(from: number, message: NetMessage): void {
+    const outbound = this.outbounds[from];
+    if (outbound === undefined) this.broadcast(from, message);
+    else outbound(message, this);
   }
 
   /** Inserts in (time, seq) order; equal times keep scheduling order. */

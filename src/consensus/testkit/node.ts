@@ -3,13 +3,16 @@
  * incoming signatures, buffer next-height messages, sign through a guarded signer, broadcast,
  * schedule timeouts on virtual time, start the next height after a decision. No networking
  * or storage of its own: the TestNetwork provides both.
+ *
+ * It also keeps the inputs of the height in progress as a WAL would, so a simulated crash and
+ * restart can rebuild the driver and replay them (see `crash` and `restart`).
  */
-import { toHex } from "../../codec/bytes.js";
+import { equalBytes, toHex } from "../../codec/bytes.js";
 import { verifySignature } from "../../crypto/ed25519.js";
 import type { ProposalToSign, VoteToSign } from "../../privval/signer.js";
-import { type Block, blockHash, type Commit } from "../../types/block.js";
+import { type Block, BlockIdFlag, blockHash, type Commit } from "../../types/block.js";
 import type { ValidatorSet } from "../../types/validator.js";
-import { type Proposal, proposalSignBytes, type Vote, voteSignBytes } from "../../types/vote.js";
+import { type Proposal, proposalSignBytes, type Vote, VoteType, voteSignBytes } from "../../types/vote.js";
 import type { Driver } from "../driver.js";
 import type { ConsensusEffect, ConsensusInput, InputVerdict, TimeoutConfig } from "../types.js";
 
@@ -61,6 +64,8 @@ export interface TestNodeConfig {
   readonly validateBlock: (block: Block, node: TestNode) => boolean;
   /** The validator set of every height (the testkit keeps it fixed). */
   readonly validators: ValidatorSet;
+  /** Checks received signatures; default Ed25519 (a simulator may memoise it: it is pure). */
+  readonly verifySignature?: (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => boolean;
 }
 
 /** Messages for later heights kept per node; beyond this they are dropped. */
@@ -68,9 +73,9 @@ const MAX_BUFFERED = 10_000;
 
 export class TestNode {
   readonly index: number;
-  readonly driver: Driver;
-  readonly signer: ConsensusSigner | null;
   readonly decisions = new Map<number, Decision>();
+  /** Decisions for an already decided height with another block (a bug if ever non-empty). */
+  readonly conflictingDecisions: Decision[] = [];
   readonly equivocations: { readonly first: Vote; readonly second: Vote }[] = [];
   /** Errors thrown by the signer (e.g. the last-sign guard refusing). */
   readonly signErrors: unknown[] = [];
@@ -80,27 +85,139 @@ export class TestNode {
   readonly refused: { readonly input: ConsensusInput; readonly verdict: InputVerdict }[] = [];
   /** Received messages whose signature did not verify. */
   badSignatures = 0;
+  /** Heights committed through `catchUp` rather than decided by the driver. */
+  caughtUp = 0;
   /** A silent node neither processes nor sends anything (a crashed or mute validator). */
   silent = false;
+  private currentDriver: Driver;
+  private currentSigner: ConsensusSigner | null;
   private readonly env: NodeEnvironment;
   private readonly buildBlock: (req: BuildRequest) => Block;
   private readonly validateBlock: (block: Block, node: TestNode) => boolean;
   private readonly validators: ValidatorSet;
+  private readonly verifySig: (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => boolean;
   private prevBlockHash: Uint8Array = new Uint8Array(0);
   private buffered: NetMessage[] = [];
+  /** Inputs since the last accepted start_height (that one included): what a WAL replays. */
+  private wal: ConsensusInput[] = [];
+  private lives = 0;
+  private replaying = false;
 
   constructor(config: TestNodeConfig) {
     this.index = config.index;
-    this.driver = config.driver;
-    this.signer = config.signer;
+    this.currentDriver = config.driver;
+    this.currentSigner = config.signer;
     this.env = config.env;
     this.buildBlock = config.buildBlock;
     this.validateBlock = config.validateBlock;
     this.validators = config.validators;
+    this.verifySig = config.verifySignature ?? verifySignature;
+  }
+
+  /** The driver of the current incarnation (a restart replaces it). */
+  get driver(): Driver {
+    return this.currentDriver;
+  }
+
+  get signer(): ConsensusSigner | null {
+    return this.currentSigner;
   }
 
   get address(): Uint8Array | null {
     return this.signer?.address ?? null;
+  }
+
+  /** Counts crashes and restarts; timers and local inputs of an older incarnation are dropped. */
+  get incarnation(): number {
+    return this.lives;
+  }
+
+  /** The logged inputs of the height in progress, in the order the driver received them. */
+  get walInputs(): readonly ConsensusInput[] {
+    return this.wal;
+  }
+
+  /** Simulated crash: the node goes silent and loses everything held only in memory. */
+  crash(): void {
+    this.silent = true;
+    this.lives++;
+    this.buffered = [];
+  }
+
+  /**
+   * Simulated restart after `crash`: a fresh driver (and a signer reopened on the persisted
+   * last-sign state) is fed the logged inputs, as a WAL replay does. Messages were already
+   * signed and sent before the crash, so replay re-signs nothing; it re-arms timeouts,
+   * re-requests a pending value, and re-decides a height whose next one had not started.
+   * Returns the number of inputs replayed.
+   */
+  async restart(driver: Driver, signer: ConsensusSigner | null): Promise<number> {
+    this.currentDriver = driver;
+    this.currentSigner = signer;
+    this.silent = false;
+    this.lives++;
+    this.buffered = [];
+    const log = this.wal;
+    this.wal = [];
+    this.replaying = true;
+    try {
+      for (const input of log) await this.apply(input);
+    } finally {
+      this.replaying = false;
+    }
+    // The height was committed (by catch-up) but the next one had not started: start it.
+    const stored = this.decisions.get(this.driver.height);
+    if (stored !== undefined && this.driver.state?.decision === null) this.scheduleNextHeight(stored);
+    return log.length;
+  }
+
+  /**
+   * Block-sync catch-up: a peer's decided block for this node's current height, with the
+   * +2/3 precommits that commit it. Verified like a synced block (every counted signature
+   * checked, more than two thirds of the power, the block valid), then committed as if
+   * decided; the next height starts after the commit wait. A node left behind needs this
+   * once its peers have moved on (after a restart, or when the precommits it missed are no
+   * longer gossiped). Returns false (and changes nothing) when the commit does not prove it.
+   */
+  catchUp(block: Block, commit: Commit): boolean {
+    if (this.silent) return false;
+    const height = this.driver.height;
+    if (height === 0 || this.decisions.has(height) || block.header.height !== height) return false;
+    const hash = blockHash(block);
+    if (commit.height !== height || !equalBytes(commit.blockHash, hash)) return false;
+    if (commit.signatures.length !== this.validators.size) return false;
+    const signBytes = voteSignBytes(this.env.chainId, {
+      type: VoteType.Precommit,
+      height,
+      round: commit.round,
+      blockHash: hash,
+    });
+    let power = 0;
+    for (let i = 0; i < commit.signatures.length; i++) {
+      const sig = commit.signatures[i]!;
+      const validator = this.validators.validators[i]!;
+      if (sig.flag !== BlockIdFlag.Commit) continue;
+      if (!equalBytes(sig.validatorAddress, validator.address)) return false;
+      if (!this.verifySig(validator.pubKey, signBytes, sig.signature)) return false;
+      power += validator.votingPower;
+    }
+    if (!this.validators.hasTwoThirds(power) || !this.validateBlock(block, this)) return false;
+    const decision: Decision = {
+      height,
+      round: commit.round,
+      block,
+      commit,
+      decidedAt: this.env.now(),
+    };
+    this.decisions.set(height, decision);
+    this.caughtUp++;
+    this.scheduleNextHeight(decision);
+    return true;
+  }
+
+  private scheduleNextHeight(decision: Decision): void {
+    const next = this.startHeight(decision.height + 1, decision.commit.blockHash);
+    this.env.schedule(this.index, this.env.timeouts.commitMs, next);
   }
 
   /** Starts `height`; prevBlockHash seeds the proposer choice (empty at the first height). */
@@ -130,9 +247,15 @@ export class TestNode {
     if (this.silent) return;
     if (input.kind === "start_height") this.prevBlockHash = input.prevBlockHash;
     const out = this.driver.apply(input);
-    if (out.verdict.status !== "accepted") this.refused.push({ input, verdict: out.verdict });
-    for (const effect of out.effects) await this.perform(effect);
-    if (input.kind === "start_height" && out.verdict.status === "accepted") await this.replayBuffered();
+    const accepted = out.verdict.status === "accepted";
+    if (input.kind === "start_height" && accepted) this.wal = [input];
+    else this.wal.push(input);
+    if (!accepted) this.refused.push({ input, verdict: out.verdict });
+    for (const effect of out.effects) {
+      if (this.replaying && !replayPerforms(effect)) continue;
+      await this.perform(effect);
+    }
+    if (input.kind === "start_height" && accepted) await this.replayBuffered();
   }
 
   private async replayBuffered(): Promise<void> {
@@ -147,7 +270,7 @@ export class TestNode {
       const v = message.vote;
       const validator = this.validators.getByAddress(v.validatorAddress);
       if (validator === undefined) return null;
-      return verifySignature(validator.pubKey, voteSignBytes(chainId, v), v.signature)
+      return this.verifySig(validator.pubKey, voteSignBytes(chainId, v), v.signature)
         ? { kind: "vote", vote: v }
         : null;
     }
@@ -160,7 +283,7 @@ export class TestNode {
       polRound: p.polRound,
       blockHash: blockHash(p.block),
     });
-    if (!verifySignature(proposer.pubKey, signBytes, p.signature)) return null;
+    if (!this.verifySig(proposer.pubKey, signBytes, p.signature)) return null;
     return {
       kind: "proposal",
       proposal: p,
@@ -217,15 +340,20 @@ export class TestNode {
         });
         return;
       case "decide": {
-        this.decisions.set(effect.height, {
+        const decision: Decision = {
           height: effect.height,
           round: effect.round,
           block: effect.block,
           commit: effect.commit,
           decidedAt: env.now(),
-        });
-        const next = this.startHeight(effect.height + 1, blockHash(effect.block));
-        env.schedule(this.index, env.timeouts.commitMs, next);
+        };
+        // The first record of a height stays (a replay, or a height committed by catch-up);
+        // a different block would be a bug.
+        const earlier = this.decisions.get(effect.height);
+        if (earlier === undefined) this.decisions.set(effect.height, decision);
+        else if (!equalBytes(earlier.commit.blockHash, effect.commit.blockHash))
+          this.conflictingDecisions.push(decision);
+        if (earlier === undefined || this.replaying) this.scheduleNextHeight(decision);
         return;
       }
       case "equivocation":
@@ -250,4 +378,12 @@ export class TestNode {
     const d = this.decisions.get(height);
     return d === undefined ? undefined : toHex(blockHash(d.block));
   }
+}
+
+/**
+ * During a WAL replay: what was signed went out before the crash (and is in the log as an
+ * input, or comes back from peers), and equivocations were reported already.
+ */
+function replayPerforms(effect: ConsensusEffect): boolean {
+  return effect.kind !== "sign_proposal" && effect.kind !== "sign_vote" && effect.kind !== "equivocation";
 }

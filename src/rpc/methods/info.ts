@@ -19,7 +19,20 @@ export interface InfoMethodOptions {
   readonly rpcAddress: () => string;
 }
 
+/** CometBFT serves the genesis file in base64 chunks of 16 MiB. */
+export const GENESIS_CHUNK_BYTES = 16 * 1024 * 1024;
+
+function genesisChunks(json: string): string[] {
+  const bytes = Buffer.from(json, "utf8");
+  const out: string[] = [];
+  for (let at = 0; at < bytes.length; at += GENESIS_CHUNK_BYTES) {
+    out.push(bytes.subarray(at, at + GENESIS_CHUNK_BYTES).toString("base64"));
+  }
+  return out.length === 0 ? [""] : out;
+}
+
 export function infoMethods(env: RpcEnv, opts: InfoMethodOptions): Record<string, RpcMethod> {
+  let chunks: string[] | undefined;
   return {
     health: { params: [], call: async () => ({}) },
 
@@ -41,7 +54,7 @@ export function infoMethods(env: RpcEnv, opts: InfoMethodOptions): Record<string
           votingPower = vals?.getByAddress(key.address)?.votingPower ?? 0;
         }
         return {
-          node_info: renderNodeInfo(env.nodeInfo(), opts.rpcAddress()),
+          node_info: renderNodeInfo(env.nodeInfo(), opts.rpcAddress(), env.indexer !== undefined),
           sync_info: {
             latest_block_hash: latestMeta ? hex(latestMeta.blockHash) : "",
             latest_app_hash: latestMeta ? hex(latestMeta.header.appHash) : "",
@@ -83,6 +96,18 @@ export function infoMethods(env: RpcEnv, opts: InfoMethodOptions): Record<string
     },
 
     genesis: { params: [], call: async () => ({ genesis: new RawJson(env.genesisJson.trim()) }) },
+
+    genesis_chunked: {
+      params: [{ name: "chunk", kind: "int" }],
+      call: async (args) => {
+        chunks ??= genesisChunks(env.genesisJson.trim());
+        const id = args.int("chunk") ?? 0;
+        if (id < 0 || id > chunks.length - 1) {
+          throw RpcError.internal(`there are ${chunks.length - 1} chunks, ${id} is invalid`);
+        }
+        return { chunk: int64(id), total: int64(chunks.length), data: chunks[id] ?? "" };
+      },
+    },
 
     abci_info: {
       params: [],

@@ -9,6 +9,7 @@ import { RpcError } from "../errors.js";
 import { EMPTY_TX_RESULT, hex, int64, renderTxProof, renderTxResult } from "../format.js";
 import type { RpcArgs } from "../params.js";
 import { resolvePerPage } from "./heights.js";
+import { renderIndexedTx } from "./search.js";
 import type { RpcCallContext, RpcMethod } from "./types.js";
 
 export interface TxMethodOptions {
@@ -151,6 +152,16 @@ export function txMethods(env: RpcEnv, opts: TxMethodOptions): Record<string, Rp
       ],
       call: async (args) => {
         const hash = args.bytes("hash") ?? new Uint8Array(0);
+        if (env.indexer !== undefined && hash.length > 0) {
+          await env.indexer.idle();
+          const t = await env.indexer.getTx(hash);
+          if (t !== undefined) {
+            const block = args.bool("prove") ? await env.blockStore.loadBlock(t.height) : null;
+            const proof = block ? renderTxProof(block.txs, t.index, block.header.dataHash) : undefined;
+            return renderIndexedTx(t, proof);
+          }
+        }
+        // Not indexed (indexing off, pruned, or not yet caught up): the block store knows it too.
         const loc = hash.length > 0 ? await env.blockStore.loadTxLocation(hash) : null;
         if (!loc) throw RpcError.internal(`tx (${hex(hash)}) not found`);
         const [block, results] = await Promise.all([

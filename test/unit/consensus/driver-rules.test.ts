@@ -396,7 +396,7 @@ describe("L55 round skipping", () => {
 });
 
 describe("vote admission and equivocation", () => {
-  it("reports equivocation with both signed votes once and does not count the second vote", () => {
+  it("reports equivocation once; the second vote counts towards its own value only, not the total", () => {
     const h = new Harness(FOUR, 0);
     h.start();
     const A = h.block("A");
@@ -412,7 +412,9 @@ describe("vote admission and equivocation", () => {
     expect(third.verdict.status).toBe("rejected");
     expect(third.effects).toEqual([]);
     h.votes([2, 3], "prevote", 0, B);
-    expect(h.driver.voteKeeper?.powerFor(0, 1, h.signVote(2, "prevote", 0, B).blockHash)).toBe(2);
+    // Validator 1's vote for B counts for B (the paper counts messages per value), once in the total.
+    expect(h.driver.voteKeeper?.powerFor(0, 1, h.signVote(2, "prevote", 0, B).blockHash)).toBe(3);
+    expect(h.driver.voteKeeper?.totalPower(0, 1)).toBe(3);
   });
 
   it("ignores identical duplicates; unsafeCountDuplicateVotes counts them (test-only)", () => {

@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
+import type { EventIndexer } from "../../../src/indexer/indexer.js";
 import type { Mempool } from "../../../src/mempool/mempool.js";
-import type { RpcBlockStore, RpcChainState, RpcMempool, RpcStateStore } from "../../../src/rpc/env.js";
+import type {
+  RpcBlockStore,
+  RpcChainState,
+  RpcEnv,
+  RpcMempool,
+  RpcStateStore,
+} from "../../../src/rpc/env.js";
 import type { StateStore } from "../../../src/state/state-store.js";
 import type { ChainState } from "../../../src/state/types.js";
 import type { BlockStore } from "../../../src/store/block-store.js";
@@ -16,5 +23,14 @@ describe("RpcEnv", () => {
     expect([asBlockStore, asStateStore, asMempool, asChainState].every((f) => typeof f === "function")).toBe(
       true,
     );
+  });
+});
+
+// Compile-time: the indexer is what RpcEnv.indexer reads.
+const asIndexReader = (i: EventIndexer): NonNullable<RpcEnv["indexer"]> => i;
+
+describe("RpcEnv.indexer", () => {
+  it("accepts the event indexer", () => {
+    expect(typeof asIndexReader).toBe("function");
   });
 });

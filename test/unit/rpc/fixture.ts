@@ -271,6 +271,10 @@ export class TestChain {
   /** App hash after each height (0 = genesis). */
   readonly appHashes = new Map<number, Uint8Array>([[0, sha256(utf8("genesis"))]]);
   catchingUp = false;
+  /** The result of tx `index` of block `height` (tests override it for richer events). */
+  resultFor: (tx: Uint8Array, index: number, height: number) => ExecTxResult = txResultFor;
+  /** Extra EndBlock events of block `height`. */
+  endEventsFor: (height: number) => AbciEvent[] = () => [];
 
   constructor() {
     this.stateStore.validators.set(1, this.valset);
@@ -306,7 +310,7 @@ export class TestChain {
     const height = this.height + 1;
     const prev = this.blockStore.blocks.get(height - 1);
     const lastCommit = prev ? this.blockStore.seen.get(height - 1)! : null;
-    const results = txs.map(txResultFor);
+    const results = txs.map((tx, i) => this.resultFor(tx, i, height));
     const header: Header = {
       chainId: CHAIN_ID,
       height,
@@ -339,7 +343,10 @@ export class TestChain {
     if (bs.bottom === 0) bs.bottom = height;
     const endBlock = {
       validatorUpdates: height === 2 ? [{ pubKey: this.keys[0]!.publicKey, power: 15 }] : [],
-      events: [{ type: "end", attributes: [{ key: "height", value: String(height), index: true }] }],
+      events: [
+        { type: "end", attributes: [{ key: "height", value: String(height), index: true }] },
+        ...this.endEventsFor(height),
+      ],
       ...(height === 2 ? { consensusParamUpdates: this.params } : {}),
     };
     const beginBlock = { events: [{ type: "begin", attributes: [] }] };
@@ -370,7 +377,7 @@ export class TestChain {
       name: "",
     }));
     // A big integer in app_state must survive byte for byte.
-    return `{"genesis_time":"2026-11-24T16:33:00Z","chain_id":"${CHAIN_ID}","initial_height":"1","validators":${JSON.stringify(v)},"app_hash":"","app_state":{"accounts":[{"address":"ankr1x","balance":123456789012345678901234567890}]}}\n`;
+    return `{"genesis_time":"2026-11-24T16:33:00Z","chain_id":"${CHAIN_ID}","initial_height":"1","consensus_params":{"block":{"max_bytes":"22020096","max_gas":"-1"},"evidence":{"max_age_num_blocks":"100000","max_age_duration":"172800000000000","max_bytes":"1048576"},"validator":{"pub_key_types":["ed25519"]},"version":{"app":"0"}},"validators":${JSON.stringify(v)},"app_hash":"","app_state":{"accounts":[{"address":"ankr1x","balance":123456789012345678901234567890}]}}\n`;
   }
 
   env(overrides: Partial<RpcEnv> = {}): RpcEnv {

@@ -64,7 +64,8 @@ describe("info methods", () => {
       version: "0.1.0",
       channels: "",
       moniker: "node-0",
-      other: { tx_index: "on", rpc_address: server.laddr },
+      // This server has no event indexer.
+      other: { tx_index: "off", rpc_address: server.laddr },
     });
     expect(r.sync_info).toStrictEqual({
       latest_block_hash: HEX(headerHash(block(3).header)),

@@ -1,0 +1,59 @@
+/**
+ * `/dccn.bank.v1.MsgSend {bytes to = 1; string amount = 2}` (proto/dccn/bank/v1/bank.proto):
+ * moves `amount` base units from the tx signer to `to`. Pure codec, usable by clients.
+ */
+import { equalBytes } from "../../codec/bytes.js";
+import { CodecError, ProtoReader, ProtoWriter } from "../../codec/proto.js";
+import { ADDRESS_SIZE } from "../../crypto/address.js";
+import type { AnyMsg } from "../../types/tx.js";
+import { AppError } from "../codes.js";
+
+export const MSG_SEND_TYPE_URL = "/dccn.bank.v1.MsgSend";
+
+export interface MsgSend {
+  readonly to: Uint8Array;
+  /** Base units, > 0. */
+  readonly amount: bigint;
+}
+
+const DECIMAL = /^[1-9][0-9]{0,77}$/;
+
+export function encodeMsgSend(m: MsgSend): Uint8Array {
+  return new ProtoWriter().bytes(1, m.to).bigint(2, m.amount).finish();
+}
+
+export const msgSendAny = (m: MsgSend): AnyMsg => ({ typeUrl: MSG_SEND_TYPE_URL, value: encodeMsgSend(m) });
+
+/** Strict decode with validation; throws AppError TX_DECODE, INVALID_ADDRESS or INVALID_AMOUNT. */
+export function decodeMsgSend(bytes: Uint8Array): MsgSend {
+  let to: Uint8Array = new Uint8Array(0);
+  let amountText = "";
+  try {
+    const r = new ProtoReader(bytes, "MsgSend");
+    for (let f = r.next(); f !== 0; f = r.next()) {
+      if (f === 1) to = r.bytes();
+      else if (f === 2) amountText = r.string();
+      else r.unknown();
+    }
+  } catch (err) {
+    if (err instanceof CodecError) throw new AppError("TX_DECODE", `MsgSend: ${err.message}`);
+    throw err;
+  }
+  if (to.length !== ADDRESS_SIZE) {
+    throw new AppError(
+      "INVALID_ADDRESS",
+      `MsgSend.to must be ${ADDRESS_SIZE} address bytes, got ${to.length}`,
+    );
+  }
+  if (!DECIMAL.test(amountText)) {
+    throw new AppError(
+      "INVALID_AMOUNT",
+      `MsgSend.amount must be a positive decimal number of base units, got ${JSON.stringify(amountText)}`,
+    );
+  }
+  const msg = { to, amount: BigInt(amountText) };
+  if (!equalBytes(encodeMsgSend(msg), bytes)) {
+    throw new AppError("TX_DECODE", "MsgSend: bytes are not in canonical encoding");
+  }
+  return msg;
+}

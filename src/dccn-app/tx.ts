@@ -1,0 +1,272 @@
+/**
+ * Tx admission and execution: decoding, chain id, msg routing, signature (once per tx hash),
+ * nonce, gas and fees. Shared by CheckTx (against the check state) and DeliverTx (against the
+ * block working set); every rejection happens before the first write, so a rejected tx
+ * changes nothing.
+ *
+ * Fee rules: the sender must hold gasLimit × gasPrice (CheckTx: plus what the msg spends, e.g.
+ * a transfer's amount). DeliverTx takes that maximum fee and the nonce first, runs the msg in
+ * its own layer, then refunds (gasLimit − gasUsed) × gasPrice; gasUsed × gasPrice goes to the
+ * fee collector. A failed msg's writes are dropped, but its gas is paid and the nonce stays used.
+ */
+import type { AbciEvent, CheckTxResult, ExecTxResult } from "../abci/types.js";
+import { CodecError } from "../codec/proto.js";
+import { moduleAddress } from "../crypto/address.js";
+import { verifySignature } from "../crypto/ed25519.js";
+import { errorMessage } from "../errors.js";
+import type { Logger } from "../log.js";
+import { type DecodedTx, decodeTx, txSignBytes } from "../types/tx.js";
+import type { Account } from "./bank/account.js";
+import { credit, getAccount, setAccount } from "./bank/accounts.js";
+import { AppError, CODESPACE, ResultCode } from "./codes.js";
+import { messageEvent, txEvent } from "./events.js";
+import { GasMeter } from "./gas.js";
+import type { AnyMsgHandler, MsgContext } from "./module.js";
+import type { AppParams } from "./params.js";
+import type { VerifiedTxCache } from "./sig-cache.js";
+import { CacheStore, type KvReader, type KvStore } from "./state/kv.js";
+
+/** The module account that receives every fee. */
+export const FEE_COLLECTOR: Uint8Array = moduleAddress("fee_collector");
+
+export interface RegisteredMsg {
+  readonly handler: AnyMsgHandler;
+  /** The owning module's name (the `message.module` event attribute). */
+  readonly module: string;
+}
+
+export interface TxEnv {
+  readonly chainId: string;
+  readonly params: AppParams;
+  readonly msgs: ReadonlyMap<string, RegisteredMsg>;
+  readonly sigCache: VerifiedTxCache;
+  readonly logger: Logger;
+}
+
+export interface BlockInfo {
+  readonly height: number;
+  readonly timeMs: number;
+}
+
+interface Admitted {
+  readonly tx: DecodedTx;
+  readonly reg: RegisteredMsg;
+  readonly msg: unknown;
+  readonly intrinsicGas: number;
+  readonly msgGas: number;
+  readonly account: Account;
+  readonly maxFee: bigint;
+  /** What CheckTx reserves from the balance: maxFee + the msg's spend. */
+  readonly reserve: bigint;
+}
+
+const EMPTY = new Uint8Array(0);
+
+function decodeStep(env: TxEnv, bytes: Uint8Array): DecodedTx {
+  if (bytes.length > env.params.maxTxBytes) {
+    throw new AppError("TX_TOO_LARGE", `tx is ${bytes.length} bytes, the limit is ${env.params.maxTxBytes}`);
+  }
+  try {
+    return decodeTx(bytes);
+  } catch (err) {
+    if (err instanceof CodecError) throw new AppError("TX_DECODE", `cannot decode tx: ${err.message}`);
+    throw err;
+  }
+}
+
+/** Every admission rule, reads only. `minGasPrice` is given for CheckTx only (node-local). */
+function admit(
+  env: TxEnv,
+  store: KvReader,
+  tx: DecodedTx,
+  size: number,
+  minGasPrice: bigint | null,
+): Admitted {
+  const body = tx.body;
+  const check = minGasPrice !== null;
+  if (body.chainId !== env.chainId) {
+    throw new AppError("WRONG_CHAIN_ID", `tx is for chain "${body.chainId}", this is "${env.chainId}"`);
+  }
+  const reg = env.msgs.get(body.msg.typeUrl);
+  if (reg === undefined) {
+    throw new AppError("UNKNOWN_MSG_TYPE", `no module handles msg type "${body.msg.typeUrl}"`);
+  }
+  let msg: unknown;
+  try {
+    msg = reg.handler.decode(body.msg.value);
+  } catch (err) {
+    if (err instanceof CodecError)
+      throw new AppError("TX_DECODE", `cannot decode ${body.msg.typeUrl}: ${err.message}`);
+    throw err;
+  }
+  if (check && body.gasPrice < minGasPrice) {
+    throw new AppError(
+      "GAS_PRICE_TOO_LOW",
+      `gas price ${body.gasPrice} is below this node's minimum of ${minGasPrice} base units per gas`,
+    );
+  }
+  const intrinsicGas = env.params.txBaseGas + env.params.txByteGas * size;
+  const msgGas = env.params.msgGas[body.msg.typeUrl] ?? reg.handler.defaultGas;
+  // CheckTx also refuses a tx certain to run out of gas; DeliverTx lets it fail and pay.
+  const required = check ? intrinsicGas + msgGas : intrinsicGas;
+  if (body.gasLimit < required) {
+    throw new AppError(
+      "OUT_OF_GAS",
+      `gas limit ${body.gasLimit} is below the ${required} gas this tx needs`,
+      {
+        required,
+      },
+    );
+  }
+  if (!env.sigCache.has(tx.hash)) {
+    if (!verifySignature(tx.raw.pubKey, txSignBytes(tx.raw.body), tx.raw.signature)) {
+      throw new AppError("BAD_SIGNATURE", "the signature does not verify for this body and public key");
+    }
+    env.sigCache.add(tx.hash);
+  }
+  const account = getAccount(store, tx.sender);
+  if (body.nonce < account.nonce) {
+    throw new AppError(
+      "NONCE_TOO_LOW",
+      `nonce ${body.nonce} was already used; the account's next nonce is ${account.nonce}`,
+      {
+        expected: account.nonce,
+      },
+    );
+  }
+  if (body.nonce > account.nonce) {
+    throw new AppError(
+      "NONCE_AHEAD",
+      `nonce ${body.nonce} is ahead; the account's next nonce is ${account.nonce}`,
+      {
+        expected: account.nonce,
+      },
+    );
+  }
+  const maxFee = BigInt(body.gasLimit) * body.gasPrice;
+  const reserve = check ? maxFee + reg.handler.spend(msg) : maxFee;
+  if (account.balance < reserve) {
+    throw new AppError(
+      "INSUFFICIENT_FUNDS",
+      `balance ${account.balance} is below the ${reserve} base units this tx may cost (gas limit × gas price${check ? " + amount" : ""})`,
+      { balance: account.balance.toString(), needed: reserve.toString() },
+    );
+  }
+  return { tx, reg, msg, intrinsicGas, msgGas, account, maxFee, reserve };
+}
+
+function execResult(
+  code: number,
+  log: string,
+  gasWanted: number,
+  gasUsed: number,
+  events: readonly AbciEvent[],
+): ExecTxResult {
+  return {
+    code,
+    codespace: code === 0 ? "" : CODESPACE,
+    log,
+    info: "",
+    data: EMPTY,
+    gasWanted,
+    gasUsed,
+    events,
+  };
+}
+
+/**
+ * CheckTx against the check state: on success the sender's nonce advances and the worst-case
+ * cost is reserved in `store`, so the sender's next tx is checked against what will be left.
+ */
+export function checkTx(env: TxEnv, store: KvStore, bytes: Uint8Array, minGasPrice: bigint): CheckTxResult {
+  let tx: DecodedTx | undefined;
+  try {
+    tx = decodeStep(env, bytes);
+    const a = admit(env, store, tx, bytes.length, minGasPrice);
+    setAccount(store, tx.sender, { balance: a.account.balance - a.reserve, nonce: a.account.nonce + 1 });
+    return {
+      ...execResult(0, "", tx.body.gasLimit, a.intrinsicGas + a.msgGas, []),
+      sender: tx.sender,
+      nonce: tx.body.nonce,
+      priority: tx.body.gasPrice,
+    };
+  } catch (err) {
+    let base: ExecTxResult;
+    if (err instanceof AppError) {
+      base = execResult(err.resultCode, err.message, tx?.body.gasLimit ?? 0, 0, []);
+    } else {
+      env.logger.error("CheckTx failed unexpectedly", { err: errorMessage(err) });
+      base = execResult(ResultCode.INTERNAL, `internal error: ${errorMessage(err)}`, 0, 0, []);
+    }
+    if (tx === undefined) return base;
+    return {
+      ...base,
+      sender: tx.sender,
+      nonce: tx.body.nonce,
+      priority: tx.body.gasPrice,
+      ...(err instanceof AppError && err.code === "NONCE_AHEAD" ? { nonceAhead: true } : {}),
+    };
+  }
+}
+
+/** DeliverTx against the block working set. Throws only for failures of the node itself. */
+export async function deliverTx(
+  env: TxEnv,
+  store: KvStore,
+  bytes: Uint8Array,
+  block: BlockInfo,
+): Promise<ExecTxResult> {
+  let a: Admitted;
+  try {
+    const tx = decodeStep(env, bytes);
+    a = admit(env, store, tx, bytes.length, null);
+  } catch (err) {
+    if (err instanceof AppError) return execResult(err.resultCode, err.message, 0, 0, []);
+    throw err;
+  }
+  const { tx, reg } = a;
+  const sender = tx.sender;
+  setAccount(store, sender, { balance: a.account.balance - a.maxFee, nonce: a.account.nonce + 1 });
+
+  const gas = new GasMeter(tx.body.gasLimit);
+  gas.consume(a.intrinsicGas, "tx size");
+  const layer = new CacheStore(store);
+  const ctx: MsgContext = {
+    chainId: env.chainId,
+    params: env.params,
+    store: layer,
+    height: block.height,
+    timeMs: block.timeMs,
+    events: [],
+    sender,
+    gas,
+  };
+  let code: number = ResultCode.OK;
+  let log = "";
+  try {
+    gas.consume(a.msgGas, tx.body.msg.typeUrl);
+    await reg.handler.deliver(ctx, a.msg);
+    layer.writeTo(store);
+  } catch (err) {
+    layer.discard();
+    if (err instanceof AppError) {
+      code = err.resultCode;
+      log = err.message;
+    } else {
+      // A bug in a handler: fail the tx the same way on every node rather than halt the chain.
+      env.logger.error("msg handler failed unexpectedly", {
+        typeUrl: tx.body.msg.typeUrl,
+        err: errorMessage(err),
+      });
+      code = ResultCode.INTERNAL;
+      log = `internal error: ${errorMessage(err)}`;
+    }
+  }
+  const fee = BigInt(gas.used) * tx.body.gasPrice;
+  credit(store, sender, a.maxFee - fee);
+  credit(store, FEE_COLLECTOR, fee);
+  const events: AbciEvent[] = [txEvent(fee, sender, tx.body.nonce)];
+  if (code === ResultCode.OK)
+    events.push(messageEvent(tx.body.msg.typeUrl, sender, reg.module), ...ctx.events);
+  return execResult(code, log, tx.body.gasLimit, gas.used, events);
+}

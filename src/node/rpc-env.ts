@@ -1,0 +1,59 @@
+/** Adapts the node's parts to the narrow view the RPC layer needs. */
+import type { Application } from "../abci/types.js";
+import { toHex } from "../codec/bytes.js";
+import type { NodeConfig } from "../config/types.js";
+import type { EventBus } from "../events/bus.js";
+import { serializeGenesis } from "../genesis/genesis.js";
+import type { GenesisDoc } from "../genesis/types.js";
+import type { Mempool } from "../mempool/mempool.js";
+import type { Signer } from "../privval/signer.js";
+import type { RpcEnv } from "../rpc/env.js";
+import type { StateStore } from "../state/state-store.js";
+import type { BlockStore } from "../store/block-store.js";
+import type { ConsensusHost } from "./consensus-host.js";
+import { APP_PROTOCOL, BLOCK_PROTOCOL, P2P_PROTOCOL } from "./version.js";
+
+export interface RpcEnvParts {
+  readonly config: NodeConfig;
+  readonly genesisJson: GenesisDoc;
+  readonly nodeId: string;
+  readonly blockStore: BlockStore;
+  readonly stateStore: StateStore;
+  readonly app: Application;
+  readonly mempool: Mempool;
+  readonly eventBus: EventBus;
+  readonly host: ConsensusHost;
+  readonly signer: Signer | null;
+  readonly version: string;
+  readonly isCatchingUp?: () => boolean;
+}
+
+export function buildRpcEnv(p: RpcEnvParts): RpcEnv {
+  const genesisJson = serializeGenesis(p.genesisJson);
+  return {
+    blockStore: p.blockStore,
+    stateStore: p.stateStore,
+    chainState: () => p.host.chainState,
+    nodeInfo: () => ({
+      id: p.nodeId,
+      listenAddr: p.config.p2p.laddr,
+      network: p.genesisJson.chainId,
+      version: p.version,
+      moniker: p.config.moniker,
+      protocolVersion: { p2p: P2P_PROTOCOL, block: BLOCK_PROTOCOL, app: APP_PROTOCOL },
+    }),
+    validatorKey: p.signer ? { address: p.signer.address, pubKey: p.signer.publicKey } : null,
+    isCatchingUp: p.isCatchingUp ?? (() => false),
+    genesisJson,
+    mempool: {
+      checkTx: (tx) => p.mempool.checkTx(tx),
+      size: () => p.mempool.size(),
+      sizeBytes: () => p.mempool.sizeBytes(),
+      unconfirmedTxs: (limit) => p.mempool.unconfirmedTxs(limit),
+    },
+    app: p.app,
+    eventBus: p.eventBus,
+  };
+}
+
+export const nodeIdHex = (id: Uint8Array): string => toHex(id);

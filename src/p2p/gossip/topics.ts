@@ -1,0 +1,67 @@
+/**
+ * Gossip topics (one set per chain id, so two chains never mix messages), their size limits,
+ * and gossipsub's per-topic score parameters.
+ */
+import type { TopicScoreParams } from "@libp2p/gossipsub/score";
+import { DEFAULT_CONSENSUS_PARAMS } from "../../types/params.js";
+
+export interface GossipTopics {
+  readonly tx: string;
+  readonly proposal: string;
+  readonly vote: string;
+}
+
+export type TopicKind = keyof GossipTopics;
+
+export function gossipTopics(chainId: string): GossipTopics {
+  return {
+    tx: `/dccn/${chainId}/tx/1`,
+    proposal: `/dccn/${chainId}/proposal/1`,
+    vote: `/dccn/${chainId}/vote/1`,
+  };
+}
+
+/** Largest message accepted per topic; bigger ones are rejected before any decoding. */
+export interface GossipLimits {
+  readonly maxTxBytes: number;
+  /** A proposal carries its whole block. */
+  readonly maxProposalBytes: number;
+  readonly maxVoteBytes: number;
+}
+
+export const DEFAULT_GOSSIP_LIMITS: GossipLimits = {
+  maxTxBytes: 1024 * 1024,
+  maxProposalBytes: DEFAULT_CONSENSUS_PARAMS.block.maxBytes + 64 * 1024,
+  maxVoteBytes: 1024,
+};
+
+export function topicLimit(limits: GossipLimits, kind: TopicKind): number {
+  return kind === "tx"
+    ? limits.maxTxBytes
+    : kind === "proposal"
+      ? limits.maxProposalBytes
+      : limits.maxVoteBytes;
+}
+
+/**
+ * Score parameters for our topics. Invalid messages (P4, quadratic in their count) weigh
+ * heavily: with the scorer's P5 penalty, one rejected message puts a peer below the gossip
+ * threshold and three graylist it (its RPCs are then dropped unread). Mesh-delivery penalties (P3)
+ * are off: consensus topics are quiet between heights and an idle tx topic would otherwise
+ * punish every honest peer.
+ */
+export function topicScoreParams(): Partial<TopicScoreParams> {
+  return {
+    topicWeight: 1,
+    timeInMeshWeight: 0.01,
+    timeInMeshQuantum: 1000,
+    timeInMeshCap: 100,
+    firstMessageDeliveriesWeight: 0.5,
+    firstMessageDeliveriesDecay: 0.9,
+    firstMessageDeliveriesCap: 20,
+    meshMessageDeliveriesWeight: 0,
+    meshFailurePenaltyWeight: 0,
+    invalidMessageDeliveriesWeight: -10,
+    invalidMessageDeliveriesDecay: 0.99,
+  };
+}

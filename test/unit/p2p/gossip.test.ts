@@ -1,0 +1,205 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { equalBytes, utf8 } from "../../../src/codec/bytes.js";
+import { makeTestBlock, testKeys, testValidatorSet } from "../../../src/consensus/testkit/index.js";
+import { addressFromPublicKey } from "../../../src/crypto/address.js";
+import { type PrivateKey, verifySignature } from "../../../src/crypto/ed25519.js";
+import { silentLogger } from "../../../src/log.js";
+import {
+  ConsensusGossip,
+  type GossipHandlers,
+  type GossipRateLimits,
+  type GossipVerdict,
+  type P2pHost,
+  verdictFromConsensus,
+} from "../../../src/p2p/index.js";
+import { headerHash } from "../../../src/types/block.js";
+import {
+  type Proposal,
+  proposalSignBytes,
+  type Vote,
+  VoteType,
+  voteSignBytes,
+} from "../../../src/types/vote.js";
+import { CHAIN, HostPool, onHeartbeatUntil } from "./helpers.js";
+
+const keys = testKeys(4, "gossip-test");
+const valset = testValidatorSet(keys, [1, 1, 1, 1]);
+const LIMITS = { maxTxBytes: 1024, maxProposalBytes: 64 * 1024, maxVoteBytes: 512 };
+
+function signedVote(key: PrivateKey, round: number, signer: PrivateKey = key): Vote {
+  const address = addressFromPublicKey(key.publicKey);
+  const index = valset.indexOf(address);
+  const base = {
+    type: VoteType.Prevote,
+    height: 7,
+    round,
+    blockHash: new Uint8Array(32).fill(round),
+  } as const;
+  return {
+    ...base,
+    validatorAddress: address,
+    validatorIndex: index,
+    signature: signer.sign(voteSignBytes(CHAIN, base)),
+  };
+}
+
+function signedProposal(key: PrivateKey): Proposal {
+  const block = makeTestBlock({
+    chainId: CHAIN,
+    height: 7,
+    proposer: addressFromPublicKey(key.publicKey),
+    prevBlockHash: new Uint8Array(32),
+    validators: valset,
+    txs: [utf8("tx-in-block")],
+  });
+  const unsigned = { height: 7, round: 0, polRound: -1, block };
+  return {
+    ...unsigned,
+    signature: key.sign(proposalSignBytes(CHAIN, { ...unsigned, blockHash: headerHash(block.header) })),
+  };
+}
+
+/** A node's checks as the consensus host would do them: membership and signature. */
+class RecordingNode implements GossipHandlers {
+  readonly votes: Vote[] = [];
+  readonly proposals: Proposal[] = [];
+  readonly txs: string[] = [];
+  readonly verdicts: GossipVerdict[] = [];
+  private waiters: (() => void)[] = [];
+
+  private record(v: GossipVerdict): GossipVerdict {
+    this.verdicts.push(v);
+    for (const w of this.waiters.splice(0)) w();
+    return v;
+  }
+
+  until(check: () => boolean): Promise<void> {
+    if (check()) return Promise.resolve();
+    return new Promise((resolve) => {
+      const retry = () => (check() ? resolve() : this.waiters.push(retry));
+      this.waiters.push(retry);
+    });
+  }
+
+  onVote(v: Vote): GossipVerdict {
+    const val = valset.validators[v.validatorIndex];
+    if (val === undefined || !equalBytes(val.address, v.validatorAddress)) {
+      return this.record(verdictFromConsensus({ status: "rejected", reason: "unknown_validator" }));
+    }
+    if (!verifySignature(val.pubKey, voteSignBytes(CHAIN, v), v.signature)) {
+      return this.record(verdictFromConsensus("invalid_signature"));
+    }
+    this.votes.push(v);
+    return this.record(verdictFromConsensus({ status: "accepted" }));
+  }
+
+  onProposal(p: Proposal): GossipVerdict {
+    this.proposals.push(p);
+    return this.record("accept");
+  }
+
+  onTx(tx: Uint8Array): GossipVerdict {
+    this.txs.push(new TextDecoder().decode(tx));
+    return this.record("accept");
+  }
+}
+
+const pool = new HostPool();
+const gossips: ConsensusGossip[] = [];
+afterEach(async () => {
+  for (const g of gossips.splice(0)) g.stop();
+  await pool.stopAll();
+});
+
+async function network(
+  n: number,
+  rateLimits?: GossipRateLimits,
+): Promise<{ hosts: P2pHost[]; nodes: RecordingNode[]; gossip: ConsensusGossip[] }> {
+  const boot = await pool.start("g0", { gossipLimits: LIMITS });
+  const hosts = [boot];
+  for (let i = 1; i < n; i++) {
+    hosts.push(await pool.start(`g${i}`, { gossipLimits: LIMITS, bootstrapPeers: [boot.multiaddrs()[0]!] }));
+  }
+  await Promise.all(hosts.map((h) => h.waitForPeers(n - 1, 20_000)));
+  const nodes = hosts.map(() => new RecordingNode());
+  const gossip = hosts.map(
+    (host, i) =>
+      new ConsensusGossip(rateLimits === undefined ? {} : { rateLimits }, {
+        host,
+        handlers: nodes[i]!,
+        logger: silentLogger,
+      }),
+  );
+  gossips.push(...gossip);
+  for (const g of gossip) g.start();
+  for (const h of hosts) {
+    for (const topic of [h.topics.vote, h.topics.tx, h.topics.proposal]) {
+      await onHeartbeatUntil(h, () => h.pubsub.getSubscribers(topic).length === n - 1, "subscriptions");
+    }
+  }
+  return { hosts, nodes, gossip };
+}
+
+describe("ConsensusGossip", () => {
+  it("delivers votes, proposals and txs to every node; rejects invalid and oversize gossip and penalises the sender", async () => {
+    const { hosts, nodes, gossip } = await network(4);
+    const [h0, , h2, h3] = hosts as [P2pHost, P2pHost, P2pHost, P2pHost];
+
+    gossip[1]!.broadcastVote(signedVote(keys[1]!, 0));
+    gossip[0]!.broadcastProposal(signedProposal(keys[0]!));
+    await gossip[3]!.broadcastTx(utf8("ok-tx"));
+    for (const [i, node] of nodes.entries()) {
+      await node.until(
+        () =>
+          node.votes.length === (i === 1 ? 0 : 1) &&
+          node.proposals.length === (i === 0 ? 0 : 1) &&
+          node.txs.length === (i === 3 ? 0 : 1),
+      );
+    }
+    expect(nodes[0]!.votes[0]!.validatorIndex).toBe(valset.indexOf(addressFromPublicKey(keys[1]!.publicKey)));
+    expect(nodes[2]!.proposals[0]!.block.txs.map((t) => new TextDecoder().decode(t))).toEqual([
+      "tx-in-block",
+    ]);
+
+    // h2 gossips a vote signed by the wrong key: every receiver rejects it.
+    gossip[2]!.broadcastVote(signedVote(keys[2]!, 1, keys[3]!));
+    for (const i of [0, 1, 3]) await nodes[i]!.until(() => nodes[i]!.verdicts.includes("reject"));
+    expect(nodes.every((n) => n.votes.length <= 1)).toBe(true);
+    expect(h0.scorer.penalty(h2.peerId)).toBeGreaterThan(0);
+    await onHeartbeatUntil(h0, () => h0.gossipScore(h2.peerId) < 0, "h2's gossipsub score to drop");
+
+    // h3 bypasses its own size check: receivers reject before decoding or calling the handler.
+    await h3.pubsub.publish(h3.topics.tx, new Uint8Array(LIMITS.maxTxBytes + 1).fill(1));
+    await onHeartbeatUntil(h0, () => gossip[0]!.stats().tx.oversize === 1, "the oversize tx to arrive");
+    expect(nodes[0]!.txs).toEqual(["ok-tx"]);
+    expect(h0.scorer.penalty(h3.peerId)).toBeGreaterThan(0);
+    await onHeartbeatUntil(h0, () => h0.gossipScore(h3.peerId) < 0, "h3's gossipsub score to drop");
+    // Bytes that are no Vote: rejected at decoding, the handler never sees them.
+    const verdictsBefore = nodes[0]!.verdicts.length;
+    await h3.pubsub.publish(h3.topics.vote, utf8("definitely not a vote"));
+    await onHeartbeatUntil(h0, () => gossip[0]!.stats().vote.rejected === 2, "the malformed vote to arrive");
+    expect(nodes[0]!.verdicts.length).toBe(verdictsBefore);
+
+    // Honest peers keep a non-negative score.
+    expect(h0.gossipScore(hosts[1]!.peerId)).toBeGreaterThanOrEqual(0);
+  });
+
+  it("bounds a flood from one peer with per-peer rate limits", async () => {
+    const { hosts, nodes, gossip } = await network(2, {
+      txPerSecond: 5,
+      proposalPerSecond: 5,
+      votePerSecond: 5,
+    });
+    for (let i = 0; i < 40; i++) await gossip[1]!.broadcastTx(utf8(`flood-${i}`));
+    const stats = () => gossip[0]!.stats().tx;
+    await onHeartbeatUntil(
+      hosts[0]!,
+      () => stats().accepted + stats().rateLimited === 40,
+      "the flood to be processed",
+    );
+    expect(stats().rateLimited).toBeGreaterThan(0);
+    expect(nodes[0]!.txs.length).toBe(stats().accepted);
+    expect(nodes[0]!.txs.length).toBeLessThan(40);
+    expect(hosts[0]!.scorer.penalty(hosts[1]!.peerId)).toBeGreaterThan(0);
+  });
+});
