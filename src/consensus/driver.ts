@@ -151,6 +151,11 @@ export class Driver {
     return this.ctx?.keeper ?? null;
   }
 
+  /** Signed proposals received for `round` of the current height (catch-up serving, RPC). */
+  proposalsFor(round: number): readonly Proposal[] {
+    return (this.ctx?.proposals.get(round) ?? NO_PROPOSALS).map((p) => p.proposal);
+  }
+
   /** The validator expected to propose `round` of the current height. */
   proposerFor(round: number): Validator | null {
     return this.ctx === null ? null : this.proposerOf(this.ctx, round);

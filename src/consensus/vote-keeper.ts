@@ -174,6 +174,11 @@ export class VoteKeeper {
   }
 
   /** The first vote of each validator of `type` at `round`, keyed by address hex. */
+  /** Rounds with at least one vote, ascending. */
+  roundsWithVotes(): number[] {
+    return [...this.rounds.keys()].sort((a, b) => a - b);
+  }
+
   votes(round: number, type: VoteType): ReadonlyMap<string, Vote> {
     return this.rounds.get(round)?.tally(type).votes ?? EMPTY_VOTES;
   }

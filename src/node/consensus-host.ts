@@ -6,10 +6,19 @@
  * Inputs are processed strictly one at a time. Inputs the host produces itself (our own signed
  * proposal or vote, the answer to `request_value`) go to the front of the queue so the driver
  * sees them before anything that arrived later.
+ *
+ * Crash safety: every input is appended to the consensus WAL before the driver sees it; our own
+ * signed messages are fsynced there before they leave the node; the end of a height is marked
+ * between saving the block and applying it. On restart the current height's inputs are replayed
+ * (the block we had built as proposer is reused), so locks survive and the last-sign guard
+ * hands out the same signatures again.
  */
+
+import { verifyCommit } from "../abci/commit-verify.js";
 import type { BlockExecutor } from "../abci/executor.js";
 import { equalBytes, toHexUpper } from "../codec/bytes.js";
 import type { Driver } from "../consensus/driver.js";
+import type { RoundStep } from "../consensus/state-machine.js";
 import type { ConsensusEffect, ConsensusInput, InputVerdict } from "../consensus/types.js";
 import { verifySignature } from "../crypto/ed25519.js";
 import { DccnError, errorMessage } from "../errors.js";
@@ -20,7 +29,9 @@ import type { StateStore } from "../state/state-store.js";
 import { type ChainState, nextHeight } from "../state/types.js";
 import type { BlockStore } from "../store/block-store.js";
 import { type Block, type Commit, headerHash } from "../types/block.js";
-import { type Proposal, proposalSignBytes, type Vote, voteSignBytes } from "../types/vote.js";
+import { type Proposal, proposalSignBytes, type Vote, VoteType, voteSignBytes } from "../types/vote.js";
+import type { ConsensusWal } from "../wal/wal.js";
+import { decodeWalInput, encodeWalInput, type LoggedInput } from "./wal-codec.js";
 
 /** How consensus messages leave this node; a single validator uses `NO_NETWORK`. */
 export interface ConsensusNetwork {
@@ -33,11 +44,43 @@ export const NO_NETWORK: ConsensusNetwork = {
   broadcastVote: () => {},
 };
 
-export type HostErrorCode = "HOST_BAD_SIGNATURE" | "HOST_NOT_VALIDATOR";
+/** The evidence pool as the host uses it. */
+export interface EvidenceSink {
+  reportConflictingVotes(first: Vote, second: Vote): void;
+  /** Evidence for the block built on `state`. */
+  pending(state: ChainState): Uint8Array[];
+}
+
+/** What this node holds for one round of the height in progress, or a decided height. */
+export interface HostRoundMessages {
+  readonly proposal: Proposal | null;
+  readonly votes: readonly Vote[];
+  readonly decided: { readonly block: Block; readonly commit: Commit } | null;
+}
+
+/** A block decided elsewhere (a peer's +2/3 precommits), committed without running the rounds. */
+interface DecidedInput {
+  readonly kind: "decided";
+  readonly block: Block;
+  readonly commit: Commit;
+}
+
+type HostInput = ConsensusInput | DecidedInput;
+
+export type HostErrorCode =
+  | "HOST_BAD_SIGNATURE"
+  | "HOST_NOT_VALIDATOR"
+  | "HOST_NO_LAST_COMMIT"
+  | "HOST_OUT_OF_ORDER";
 
 export interface ConsensusHostOptions {
   readonly commitMs: number;
   readonly createEmptyBlocks: boolean;
+  /**
+   * TEST-ONLY (double-sign e2e test): returns a second, conflicting vote for one of ours, which
+   * is broadcast but never fed to this node's own driver.
+   */
+  readonly unsafeDoubleSign?: ((vote: Vote) => Vote | null) | undefined;
   /** Wall clock for the proposer's block time (never used to validate). */
   readonly now?: () => number;
 }
@@ -52,6 +95,11 @@ export interface ConsensusHostModules {
   readonly mempool: Mempool;
   readonly network: ConsensusNetwork;
   readonly logger: Logger;
+  /** Null: no crash recovery (tests of the host alone). */
+  readonly wal?: ConsensusWal | null;
+  readonly evidence?: EvidenceSink | null;
+  /** Called after each block this host committed (state is the state after it). */
+  readonly onCommitted?: (block: Block, state: ChainState) => Promise<void> | void;
 }
 
 /** What RPC's consensus_state and logs show. */
@@ -61,11 +109,31 @@ export interface RoundSummary {
   readonly step: string;
 }
 
+/** The round state in the shape RPC's consensus_state reports. */
+export interface HostConsensusSnapshot {
+  readonly height: number;
+  readonly round: number;
+  readonly step: RoundStep;
+  readonly startTimeMs: number;
+  readonly validators: ChainState["validators"];
+  readonly proposerIndex: number;
+  readonly proposalBlockHash: Uint8Array | null;
+  readonly lockedRound: number;
+  readonly lockedBlockHash: Uint8Array | null;
+  readonly validRound: number;
+  readonly validBlockHash: Uint8Array | null;
+  readonly votes: readonly {
+    readonly round: number;
+    readonly prevotes: readonly (Vote | null)[];
+    readonly precommits: readonly (Vote | null)[];
+  }[];
+}
+
 const MAX_FUTURE_BUFFER = 10_000;
 
 export class ConsensusHost {
   private state: ChainState;
-  private readonly queue: ConsensusInput[] = [];
+  private readonly queue: HostInput[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly futureInputs: ConsensusInput[] = [];
   private processing = false;
@@ -76,6 +144,12 @@ export class ConsensusHost {
   private lastCommit: Commit | null = null;
   private readonly now: () => number;
   private fatal: ((err: unknown) => void) | undefined;
+  /** Inputs already in the WAL (our own signed messages, replayed entries). */
+  private readonly logged = new WeakSet<object>();
+  /** Blocks we built as proposer before a restart, by "height/round" (replayed from the WAL). */
+  private readonly replayValues = new Map<string, Block>();
+  private replayInputs: LoggedInput[] = [];
+  private heightStartedMs = 0;
 
   constructor(
     private readonly opts: ConsensusHostOptions,
@@ -109,7 +183,21 @@ export class ConsensusHost {
     if (h > this.state.initialHeight) {
       this.lastCommit = await this.m.blockStore.loadSeenCommit(h - 1);
       if (this.lastCommit === null) {
-        throw new DccnError("HOST_NO_LAST_COMMIT", `no commit for height ${h - 1} in the block store`);
+        throw new DccnError<HostErrorCode>(
+          "HOST_NO_LAST_COMMIT",
+          `no commit for height ${h - 1} in the block store`,
+        );
+      }
+    }
+    if (this.m.wal) {
+      for (const bytes of await this.m.wal.recover(h)) {
+        const input = decodeWalInput(bytes);
+        if (input.kind === "proposal_value")
+          this.replayValues.set(`${input.height}/${input.round}`, input.block);
+        else this.replayInputs.push(input);
+      }
+      if (this.replayInputs.length > 0 || this.replayValues.size > 0) {
+        this.m.logger.info("replaying consensus WAL", { height: h, inputs: this.replayInputs.length });
       }
     }
     await this.startHeight();
@@ -165,6 +253,111 @@ export class ConsensusHost {
     return { status: "accepted" };
   }
 
+  /**
+   * A block a peer already decided for the height in progress, with its +2/3 precommits
+   * (consensus catch-up). Verified here; committed as if this node had decided it.
+   */
+  async receiveDecided(block: Block, commit: Commit): Promise<InputVerdict | "invalid_signature"> {
+    const { driver } = this.m;
+    const height = block.header.height;
+    if (height !== driver.height || driver.validators === null) {
+      return { status: "ignored", reason: height > driver.height ? "future_height" : "past_height" };
+    }
+    try {
+      verifyCommit(this.state.chainId, driver.validators, height, headerHash(block.header), commit);
+    } catch {
+      return "invalid_signature";
+    }
+    // A block with +2/3 precommits is the chain's, valid or not here: a failure shows up at apply.
+    this.push({ kind: "decided", block, commit });
+    return { status: "accepted" };
+  }
+
+  /** What a peer stuck at (height, round) needs from us (consensus catch-up serving side). */
+  async roundMessages(height: number, round: number): Promise<HostRoundMessages> {
+    const { driver } = this.m;
+    if (height < driver.height || (height === driver.height && height <= this.state.lastBlockHeight)) {
+      const block = await this.m.blockStore.loadBlock(height);
+      const commit = await this.m.blockStore.loadSeenCommit(height);
+      return { proposal: null, votes: [], decided: block && commit ? { block, commit } : null };
+    }
+    if (height !== driver.height) return { proposal: null, votes: [], decided: null };
+    const keeper = driver.voteKeeper;
+    const votes: Vote[] = [];
+    if (keeper !== null) {
+      // The asked round and everything later (f+1 of a later round lets the peer skip ahead).
+      for (const r of keeper.roundsWithVotes()) {
+        if (r < round) continue;
+        votes.push(
+          ...keeper.votes(r, VoteType.Prevote).values(),
+          ...keeper.votes(r, VoteType.Precommit).values(),
+        );
+      }
+    }
+    return { proposal: driver.proposalsFor(round)[0] ?? null, votes, decided: null };
+  }
+
+  /**
+   * A block fetched by block sync (its commit already verified against the current set),
+   * applied before consensus starts.
+   */
+  async applySynced(block: Block, commit: Commit): Promise<void> {
+    const height = block.header.height;
+    if (height !== this.state.lastBlockHeight + 1) {
+      throw new DccnError<HostErrorCode>(
+        "HOST_OUT_OF_ORDER",
+        `block sync delivered height ${height}, expected ${this.state.lastBlockHeight + 1}`,
+      );
+    }
+    await this.m.blockStore.saveBlock(block, commit);
+    await this.m.wal?.endHeight(height);
+    const { state } = await this.m.executor.applyBlock(this.state, block, headerHash(block.header));
+    this.state = state;
+    this.lastBlockAppHash = block.header.appHash;
+    await this.m.onCommitted?.(block, state);
+  }
+
+  /** Whether the round in progress has a proposal (peers then leave it out of catch-up). */
+  hasProposal(): boolean {
+    return this.m.driver.proposalsFor(this.m.driver.round).length > 0;
+  }
+
+  /** The round in progress for RPC (consensus_state, dump_consensus_state). */
+  snapshot(): HostConsensusSnapshot {
+    const { driver } = this.m;
+    const s = driver.state;
+    const validators = driver.validators ?? this.state.validators;
+    const keeper = driver.voteKeeper;
+    const slots = (round: number, type: VoteType): (Vote | null)[] => {
+      const byAddr = keeper?.votes(round, type);
+      return validators.validators.map((v) => {
+        if (byAddr === undefined) return null;
+        for (const vote of byAddr.values()) if (equalBytes(vote.validatorAddress, v.address)) return vote;
+        return null;
+      });
+    };
+    const rounds = keeper?.roundsWithVotes() ?? [];
+    const proposer = driver.proposerFor(driver.round);
+    return {
+      height: driver.height,
+      round: driver.round,
+      step: s === null ? "unstarted" : s.step,
+      startTimeMs: this.heightStartedMs,
+      validators,
+      proposerIndex: proposer === null ? -1 : validators.indexOf(proposer.address),
+      proposalBlockHash: proposalHash(driver.proposalsFor(driver.round)[0]),
+      lockedRound: s?.lockedRound ?? -1,
+      lockedBlockHash: s?.lockedValue?.hash ?? null,
+      validRound: s?.validRound ?? -1,
+      validBlockHash: s?.validValue?.hash ?? null,
+      votes: rounds.map((round) => ({
+        round,
+        prevotes: slots(round, VoteType.Prevote),
+        precommits: slots(round, VoteType.Precommit),
+      })),
+    };
+  }
+
   private bufferFuture(input: ConsensusInput): void {
     if (this.futureInputs.length < MAX_FUTURE_BUFFER) this.futureInputs.push(input);
   }
@@ -181,17 +374,23 @@ export class ConsensusHost {
 
   private async startHeight(): Promise<void> {
     if (this.stopped) return;
-    if (!this.opts.createEmptyBlocks && !this.needsProofBlock()) {
+    const replay = this.replayInputs.splice(0);
+    if (!this.opts.createEmptyBlocks && !this.needsProofBlock() && replay.length === 0) {
       await this.m.mempool.waitForTxs();
       if (this.stopped) return;
     }
     const height = nextHeight(this.state);
+    this.heightStartedMs = this.now();
     this.push({
       kind: "start_height",
       height,
       validators: this.state.validators,
       prevBlockHash: this.state.lastBlockHash,
     });
+    for (const input of replay) {
+      this.logged.add(input);
+      this.push(input);
+    }
     // Replay what peers sent for this height while we were committing the previous one.
     const pending = this.futureInputs.splice(0);
     for (const input of pending) {
@@ -208,7 +407,7 @@ export class ConsensusHost {
 
   private lastBlockAppHash: Uint8Array | undefined;
 
-  private push(input: ConsensusInput, front = false): void {
+  private push(input: HostInput, front = false): void {
     if (this.stopped) return;
     if (front) this.queue.unshift(input);
     else this.queue.push(input);
@@ -226,6 +425,13 @@ export class ConsensusHost {
       while (!this.stopped) {
         const input = this.queue.shift();
         if (input === undefined) break;
+        if (input.kind === "decided") {
+          await this.commitBlock(input.block, input.commit);
+          continue;
+        }
+        if (input.kind !== "start_height" && this.m.wal && !this.logged.has(input)) {
+          this.m.wal.append(encodeWalInput(input));
+        }
         const out = this.m.driver.apply(input);
         if (out.verdict.status === "ignored" && out.verdict.reason === "future_height")
           this.bufferFuture(input);
@@ -269,19 +475,25 @@ export class ConsensusHost {
         this.timers.add(t);
         return null;
       }
-      case "request_value":
+      case "request_value": {
+        const key = `${effect.height}/${effect.round}`;
+        const replayed = this.replayValues.get(key);
+        this.replayValues.delete(key);
         return {
           kind: "proposal_value",
           height: effect.height,
           round: effect.round,
-          block: this.buildBlock(effect.height),
+          block: replayed ?? this.buildBlock(effect.height),
         };
+      }
       case "sign_proposal": {
         const signer = this.requireSigner();
         try {
           const proposal = await signer.signProposal(effect);
+          const input: ConsensusInput = { kind: "proposal", proposal, valid: true, signer: signer.address };
+          await this.logDurably(input);
           this.m.network.broadcastProposal(proposal);
-          return { kind: "proposal", proposal, valid: true, signer: signer.address };
+          return input;
         } catch (err) {
           logger.warn("refused to sign proposal", {
             height: effect.height,
@@ -295,8 +507,12 @@ export class ConsensusHost {
         const signer = this.requireSigner();
         try {
           const vote = await signer.signVote(effect);
+          const input: ConsensusInput = { kind: "vote", vote };
+          await this.logDurably(input);
           this.m.network.broadcastVote(vote);
-          return { kind: "vote", vote };
+          const evil = this.opts.unsafeDoubleSign?.(vote);
+          if (evil) this.m.network.broadcastVote(evil);
+          return input;
         } catch (err) {
           logger.warn("refused to sign vote", {
             height: effect.height,
@@ -316,8 +532,17 @@ export class ConsensusHost {
           height: effect.first.height,
           round: effect.first.round,
         });
+        this.m.evidence?.reportConflictingVotes(effect.first, effect.second);
         return null;
     }
+  }
+
+  /** Our own signed message: in the WAL and on disk before it leaves the node. */
+  private async logDurably(input: LoggedInput): Promise<void> {
+    if (!this.m.wal) return;
+    this.m.wal.append(encodeWalInput(input));
+    this.logged.add(input);
+    await this.m.wal.flushAndSync();
   }
 
   private requireSigner(): Signer {
@@ -335,6 +560,7 @@ export class ConsensusHost {
       height,
       txs,
       lastCommit: height > this.state.initialHeight ? this.lastCommit : null,
+      evidence: this.m.evidence?.pending(this.state) ?? [],
       proposerAddress,
       timeMs: this.now(),
     });
@@ -343,9 +569,12 @@ export class ConsensusHost {
   private async commitBlock(block: Block, commit: Commit): Promise<void> {
     const hash = headerHash(block.header);
     const height = block.header.height;
+    if (height <= this.state.lastBlockHeight) return; // decided here and by catch-up: once is enough
     await this.m.blockStore.saveBlock(block, commit);
+    await this.m.wal?.endHeight(height);
     const { state } = await this.m.executor.applyBlock(this.state, block, hash);
     this.state = state;
+    await this.m.onCommitted?.(block, state);
     this.lastCommit = commit;
     this.lastBlockAppHash = block.header.appHash;
     this.m.logger.info("committed block", {
@@ -366,3 +595,5 @@ export class ConsensusHost {
     this.timers.add(t);
   }
 }
+
+const proposalHash = (p: Proposal | undefined): Uint8Array | null => (p ? headerHash(p.block.header) : null);

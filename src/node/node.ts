@@ -7,17 +7,21 @@ import { join } from "node:path";
 import { BlockExecutor } from "../abci/executor.js";
 import { handshake } from "../abci/handshake.js";
 import type { Application } from "../abci/types.js";
-import { toHex } from "../codec/bytes.js";
+import { toHex, utf8 } from "../codec/bytes.js";
 import { configPaths } from "../config/config.js";
 import { loadNodeKey } from "../config/node-key.js";
 import type { NodeConfig } from "../config/types.js";
 import { Driver } from "../consensus/driver.js";
+import { RawSigner } from "../consensus/sim/raw-signer.js";
 import type { TimeoutConfig } from "../consensus/types.js";
+import { sha256 } from "../crypto/hash.js";
 import { DccnApp } from "../dccn-app/app.js";
 import { DccnError, errorMessage } from "../errors.js";
 import { EventBus } from "../events/bus.js";
+import { EvidencePool } from "../evidence/pool.js";
 import { loadGenesisFile } from "../genesis/genesis.js";
 import type { GenesisDoc } from "../genesis/types.js";
+import { EventIndexer } from "../indexer/indexer.js";
 import type { Logger } from "../log.js";
 import { Mempool } from "../mempool/mempool.js";
 import { loadValidatorKey } from "../privval/key-file.js";
@@ -25,11 +29,19 @@ import { Signer } from "../privval/signer.js";
 import { RpcServer } from "../rpc/server.js";
 import { StateStore } from "../state/state-store.js";
 import { BlockStore } from "../store/block-store.js";
-import { ConsensusHost, NO_NETWORK } from "./consensus-host.js";
+import { Database } from "../store/db.js";
+import { type Vote, VoteType } from "../types/vote.js";
+import { ConsensusWal } from "../wal/wal.js";
+import { appModules } from "./app-modules.js";
+import { ConsensusHost } from "./consensus-host.js";
+import { NodeNetwork } from "./network.js";
 import { buildRpcEnv } from "./rpc-env.js";
 import { VERSION } from "./version.js";
 
 export type NodeRole = "validator" | "full";
+
+/** Test-only: a validator started with this set to "1" signs a second, nil prevote every round. */
+export const UNSAFE_DOUBLE_SIGN_ENV = "DCCN_UNSAFE_DOUBLE_SIGN";
 
 export type NodeErrorCode = "NODE_START_FAILED" | "NODE_STOP_TIMEOUT";
 
@@ -77,6 +89,26 @@ export function timeoutConfig(cfg: NodeConfig): TimeoutConfig {
   };
 }
 
+/** TEST-ONLY: for each of our prevotes, the same prevote for a different value (nil ↔ block). */
+function conflictingPrevote(raw: RawSigner): (vote: Vote) => Vote | null {
+  return (vote) =>
+    vote.type !== VoteType.Prevote
+      ? null
+      : raw.vote({
+          type: vote.type,
+          height: vote.height,
+          round: vote.round,
+          blockHash:
+            vote.blockHash === null ? sha256(utf8(`not-a-block/${vote.height}/${vote.round}`)) : null,
+          validatorIndex: vote.validatorIndex,
+        });
+}
+
+interface Closable {
+  readonly name: string;
+  close(): Promise<unknown>;
+}
+
 export class DccnNode {
   private stopping: Promise<void> | undefined;
   private readonly finished: Promise<void>;
@@ -86,12 +118,10 @@ export class DccnNode {
     readonly config: NodeConfig,
     readonly genesis: GenesisDoc,
     private readonly logger: Logger,
-    readonly blockStore: BlockStore,
-    readonly stateStore: StateStore,
-    readonly app: Application,
-    readonly mempool: Mempool,
     readonly host: ConsensusHost,
-    readonly rpc: RpcServer,
+    readonly network: NodeNetwork | null,
+    /** Everything to close, in the order it was opened. */
+    private readonly parts: readonly Closable[],
   ) {
     this.finished = new Promise((resolve, reject) => {
       this.settle = { resolve, reject };
@@ -110,21 +140,34 @@ export class DccnNode {
     mkdirSync(paths.dbDir, { recursive: true });
     const nodeKey = loadNodeKey(paths.nodeKeyFile);
     const nodeId = nodeKey.nodeId;
-    nodeKey.seed.fill(0);
 
-    const opened: { close(): Promise<unknown> }[] = [];
+    const opened: Closable[] = [];
+    const open = <T extends { close(): Promise<unknown> }>(name: string, part: T): T => {
+      opened.push({ name, close: () => part.close() });
+      return part;
+    };
     try {
-      const blockStore = await BlockStore.open(join(paths.dbDir, "blockstore.db"));
-      opened.push(blockStore);
-      const stateStore = await StateStore.open(join(paths.dbDir, "state.db"));
-      opened.push(stateStore);
-      const app = await DccnApp.open({
-        dbPath: join(paths.dbDir, "application.db"),
-        minGasPrice: config.app.minimumGasPrice,
-        logger: logger.child("app"),
+      const blockStore = open("block store", await BlockStore.open(join(paths.dbDir, "blockstore.db")));
+      const stateStore = open("state store", await StateStore.open(join(paths.dbDir, "state.db")));
+      const evidenceDb = open("evidence db", await Database.open(join(paths.dbDir, "evidence.db")));
+      const evidence = await EvidencePool.open(evidenceDb, {
+        chainId: genesis.chainId,
+        loadValidators: (h) => stateStore.loadValidators(h),
+        loadBlockTime: async (h) => (await blockStore.loadBlock(h))?.header.timeMs ?? null,
+        logger: logger.child("evidence"),
       });
-      opened.push(app);
+      const app = open(
+        "app",
+        await DccnApp.open({
+          dbPath: join(paths.dbDir, "application.db"),
+          minGasPrice: config.app.minimumGasPrice,
+          logger: logger.child("app"),
+          modules: appModules(),
+        }),
+      );
+      const indexer = open("indexer", await EventIndexer.open(join(paths.dbDir, "tx_index.db")));
       const eventBus = new EventBus();
+      indexer.start(eventBus);
       const mempool = new Mempool(
         {
           maxTxs: config.mempool.size,
@@ -136,7 +179,7 @@ export class DccnNode {
         { app, logger: logger.child("mempool") },
       );
       const executor = new BlockExecutor(
-        {},
+        { evidenceVerifier: evidence },
         {
           app,
           blockStore,
@@ -159,51 +202,117 @@ export class DccnNode {
         appHash: toHex(state.appHash),
         replayedBlocks,
       });
+      // Blocks committed before a crash may not have reached the evidence pool or the indexer.
+      for (let h = evidence.lastCommittedHeight + 1; h <= state.lastBlockHeight; h++) {
+        const block = await blockStore.loadBlock(h);
+        if (block !== null) await evidence.markCommitted(block, state);
+      }
+      await indexer.catchUp(
+        {
+          loadBlock: (h) => blockStore.loadBlock(h),
+          loadAbciResponses: (h) => stateStore.loadAbciResponses(h),
+        },
+        state.lastBlockHeight,
+      );
 
       let signer: Signer | null = null;
+      let doubleSigner: RawSigner | null = null;
       if (role === "validator") {
-        const key = await loadValidatorKey(paths.privValidatorKeyFile);
-        signer = await Signer.open(paths.privValidatorStateFile, key, genesis.chainId);
+        signer = await Signer.open(
+          paths.privValidatorStateFile,
+          await loadValidatorKey(paths.privValidatorKeyFile),
+          genesis.chainId,
+        );
+        if (process.env[UNSAFE_DOUBLE_SIGN_ENV] === "1") {
+          logger.warn("TEST-ONLY: this validator double-signs prevotes", { env: UNSAFE_DOUBLE_SIGN_ENV });
+          doubleSigner = new RawSigner(await loadValidatorKey(paths.privValidatorKeyFile), genesis.chainId);
+        }
       }
+
+      const network = open(
+        "p2p",
+        await NodeNetwork.create(
+          {
+            config,
+            chainId: genesis.chainId,
+            nodeKeySeed: nodeKey.seed,
+            maxBlockBytes: state.consensusParams.block.maxBytes,
+          },
+          { blockStore, mempool, logger: logger.child("p2p") },
+        ),
+      );
+      nodeKey.seed.fill(0);
+      await network.start();
+      logger.info("p2p listening", { addrs: network.host.multiaddrs() });
+
       const timeouts = timeoutConfig(config);
-      const driver = new Driver({ address: signer?.address ?? null, timeouts });
+      const wal = open("wal", await ConsensusWal.open(paths.walFile, {}, { logger: logger.child("wal") }));
       const host = new ConsensusHost(
-        { commitMs: timeouts.commitMs, createEmptyBlocks: timeouts.createEmptyBlocks },
         {
-          driver,
+          commitMs: timeouts.commitMs,
+          createEmptyBlocks: timeouts.createEmptyBlocks,
+          unsafeDoubleSign: doubleSigner === null ? undefined : conflictingPrevote(doubleSigner),
+        },
+        {
+          driver: new Driver({ address: signer?.address ?? null, timeouts }),
           signer,
           executor,
           blockStore,
           stateStore,
           mempool,
-          network: NO_NETWORK,
+          network,
+          wal,
+          evidence,
+          onCommitted: (block, after) => evidence.markCommitted(block, after),
           logger: logger.child("consensus"),
         },
         state,
       );
 
-      const env = buildRpcEnv({
-        config,
-        genesisJson: genesis,
-        nodeId,
-        blockStore,
-        stateStore,
-        app,
-        mempool,
-        eventBus,
-        host,
-        signer,
-        version: VERSION,
-      });
-      const rpc = await RpcServer.start(config.rpc, env, logger.child("rpc"));
-      opened.push(rpc);
+      const rpc = open(
+        "rpc",
+        await RpcServer.start(
+          config.rpc,
+          buildRpcEnv({
+            config,
+            genesisJson: genesis,
+            nodeId,
+            blockStore,
+            stateStore,
+            app,
+            mempool,
+            eventBus,
+            host,
+            signer,
+            version: VERSION,
+            indexer,
+            network,
+            evidence,
+          }),
+          logger.child("rpc"),
+        ),
+      );
       logger.info("rpc server listening", { url: rpc.url });
 
-      const node = new DccnNode(config, genesis, logger, blockStore, stateStore, app, mempool, host, rpc);
-      await host.start((err) => {
-        logger.error("fatal consensus error; stopping", { err: errorMessage(err) });
+      const node = new DccnNode(config, genesis, logger, host, network, opened);
+      const onFatal = (err: unknown) => {
+        logger.error("fatal error; stopping", { err: errorMessage(err) });
         void node.stop(err);
-      });
+      };
+      // Block sync first (when there is anyone to sync from), then consensus from the tip.
+      void (async () => {
+        if (NodeNetwork.hasPeers(config)) {
+          const height = await network.syncToTip(genesis.chainId, {
+            lastBlockHeight: () => host.chainState.lastBlockHeight,
+            currentValidators: () => host.chainState.validators,
+            applyBlock: (block, commit) => host.applySynced(block, commit),
+          });
+          logger.info("caught up; switching to consensus", { height });
+        }
+        await network.attachConsensus(host);
+        await host.start(onFatal);
+        logger.info("consensus started", { height: host.chainState.lastBlockHeight + 1 });
+      })().catch(onFatal);
       logger.info("node started", {
         chainId: genesis.chainId,
         role,
@@ -212,17 +321,16 @@ export class DccnNode {
       });
       return node;
     } catch (err) {
+      nodeKey.seed.fill(0);
       for (const part of opened.reverse()) {
-        await withTimeout("close after failed start", 3000, () => part.close(), logger);
+        await withTimeout(`close ${part.name} after failed start`, 3000, () => part.close(), logger);
       }
       if (err instanceof DccnError) throw err;
       throw new DccnError<NodeErrorCode>(
         "NODE_START_FAILED",
         `node failed to start: ${errorMessage(err)}`,
         {},
-        {
-          cause: err,
-        },
+        { cause: err },
       );
     }
   }
@@ -232,12 +340,14 @@ export class DccnNode {
     this.stopping ??= (async () => {
       const log = this.logger;
       log.info("stopping node");
-      await withTimeout("rpc", 3000, () => this.rpc.close(), log);
+      const rpc = this.parts.find((p) => p.name === "rpc");
+      if (rpc) await withTimeout("rpc", 3000, () => rpc.close(), log);
       this.host.stop();
       await withTimeout("consensus", 10_000, () => this.host.whenIdle(), log);
-      await withTimeout("app", 5000, () => this.app.close(), log);
-      await withTimeout("state store", 5000, () => this.stateStore.close(), log);
-      await withTimeout("block store", 5000, () => this.blockStore.close(), log);
+      for (const part of [...this.parts].reverse()) {
+        if (part === rpc) continue;
+        await withTimeout(part.name, 5000, () => part.close(), log);
+      }
       log.info("node stopped");
       if (fatal === undefined) this.settle.resolve();
       else this.settle.reject(fatal);

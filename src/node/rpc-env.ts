@@ -2,15 +2,19 @@
 import type { Application } from "../abci/types.js";
 import { toHex } from "../codec/bytes.js";
 import type { NodeConfig } from "../config/types.js";
+import { sha256 } from "../crypto/hash.js";
 import type { EventBus } from "../events/bus.js";
+import type { EvidencePool } from "../evidence/pool.js";
 import { serializeGenesis } from "../genesis/genesis.js";
 import type { GenesisDoc } from "../genesis/types.js";
+import type { EventIndexReader } from "../indexer/indexer.js";
 import type { Mempool } from "../mempool/mempool.js";
 import type { Signer } from "../privval/signer.js";
-import type { RpcEnv } from "../rpc/env.js";
+import type { RpcEnv, RpcNetInfo } from "../rpc/env.js";
 import type { StateStore } from "../state/state-store.js";
 import type { BlockStore } from "../store/block-store.js";
 import type { ConsensusHost } from "./consensus-host.js";
+import type { NodeNetwork } from "./network.js";
 import { APP_PROTOCOL, BLOCK_PROTOCOL, P2P_PROTOCOL } from "./version.js";
 
 export interface RpcEnvParts {
@@ -25,7 +29,9 @@ export interface RpcEnvParts {
   readonly host: ConsensusHost;
   readonly signer: Signer | null;
   readonly version: string;
-  readonly isCatchingUp?: () => boolean;
+  readonly indexer: EventIndexReader;
+  readonly network: NodeNetwork | null;
+  readonly evidence: EvidencePool;
 }
 
 export function buildRpcEnv(p: RpcEnvParts): RpcEnv {
@@ -43,17 +49,51 @@ export function buildRpcEnv(p: RpcEnvParts): RpcEnv {
       protocolVersion: { p2p: P2P_PROTOCOL, block: BLOCK_PROTOCOL, app: APP_PROTOCOL },
     }),
     validatorKey: p.signer ? { address: p.signer.address, pubKey: p.signer.publicKey } : null,
-    isCatchingUp: p.isCatchingUp ?? (() => false),
+    isCatchingUp: () => p.network?.catchingUp ?? false,
     genesisJson,
     mempool: {
-      checkTx: (tx) => p.mempool.checkTx(tx),
+      checkTx: async (tx) => {
+        const res = await p.mempool.checkTx(tx);
+        if (res.code === 0) p.network?.broadcastTx(tx);
+        return res;
+      },
       size: () => p.mempool.size(),
       sizeBytes: () => p.mempool.sizeBytes(),
       unconfirmedTxs: (limit) => p.mempool.unconfirmedTxs(limit),
     },
     app: p.app,
     eventBus: p.eventBus,
+    indexer: p.indexer,
+    consensusState: () => p.host.snapshot(),
+    broadcastEvidence: async (bytes) => {
+      await p.evidence.add(bytes, p.host.chainState);
+      return sha256(bytes);
+    },
+    netInfo: () => netInfo(p),
+    flushMempool: () => p.mempool.flush(),
   };
 }
 
 export const nodeIdHex = (id: Uint8Array): string => toHex(id);
+
+function netInfo(p: RpcEnvParts): RpcNetInfo {
+  const net = p.network;
+  if (net === null) return { listening: false, listeners: [], peers: [] };
+  return {
+    listening: true,
+    listeners: net.host.multiaddrs(),
+    peers: net.host.peers().map((peer) => ({
+      nodeInfo: {
+        id: peer.id,
+        listenAddr: peer.remoteAddr,
+        network: p.genesisJson.chainId,
+        version: "",
+        moniker: "",
+        protocolVersion: { p2p: P2P_PROTOCOL, block: BLOCK_PROTOCOL, app: APP_PROTOCOL },
+      },
+      isOutbound: peer.outbound,
+      remoteIp: /\/ip[46]\/([^/]+)/.exec(peer.remoteAddr)?.[1] ?? "",
+      connectedForMs: peer.openedAtMs === 0 ? 0 : Date.now() - peer.openedAtMs,
+    })),
+  };
+}

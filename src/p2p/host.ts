@@ -91,6 +91,11 @@ export interface PeerSummary {
   /** Gossipsub's score of the peer (includes our penalty through P5). */
   readonly gossipScore: number;
   readonly penalty: number;
+  /** The remote address of the first open connection ("" if it just closed). */
+  readonly remoteAddr: string;
+  readonly outbound: boolean;
+  /** When that connection opened (wall clock, ms). */
+  readonly openedAtMs: number;
 }
 
 /** Handles one inbound stream; `peer` is the remote peer id. Thrown errors abort the stream. */
@@ -386,12 +391,18 @@ export class P2pHost {
   }
 
   peers(): PeerSummary[] {
-    return this.connectedPeers().map((id) => ({
-      id,
-      persistent: this.persistentIds.has(id),
-      gossipScore: this.gossipScore(id),
-      penalty: this.scorer.penalty(id),
-    }));
+    return this.connectedPeers().map((id) => {
+      const conn = this.libp2p.getConnections(peerIdFromString(id))[0];
+      return {
+        id,
+        persistent: this.persistentIds.has(id),
+        gossipScore: this.gossipScore(id),
+        penalty: this.scorer.penalty(id),
+        remoteAddr: conn?.remoteAddr.toString() ?? "",
+        outbound: conn?.direction === "outbound",
+        openedAtMs: conn?.timeline.open ?? 0,
+      };
+    });
   }
 
   /** Peers remembered in the peer table (persisted to `peerBookPath`). */

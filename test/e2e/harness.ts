@@ -7,6 +7,18 @@ import { createWriteStream, existsSync, mkdtempSync, readFileSync, writeFileSync
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { verifyCommit } from "../../src/abci/commit-verify.js";
+import { fromBase64, fromHex, toHexUpper } from "../../src/codec/bytes.js";
+import {
+  type BlockIdFlag,
+  type Commit,
+  commitHash,
+  dataHash,
+  type Header,
+  headerHash,
+} from "../../src/types/block.js";
+import { txHash } from "../../src/types/tx.js";
+import { ValidatorSet } from "../../src/types/validator.js";
 
 export const CLI = resolve(import.meta.dirname, "../../dist/src/cli/main.js");
 
@@ -118,20 +130,6 @@ export class NodeProcess {
         rej(new Error(`node exited with ${code} before RPC was up; log: ${this.tailLog()}`)),
       );
     });
-    await this.waitForRpc();
-  }
-
-  private async waitForRpc(): Promise<void> {
-    for (let i = 0; i < 200; i++) {
-      try {
-        const r = await fetch(`${this.rpcUrl}/health`);
-        if (r.ok) return;
-      } catch {
-        // not yet listening
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error("RPC did not answer");
   }
 
   tailLog(lines = 40): string {
@@ -160,4 +158,268 @@ export async function rpc<T = unknown>(
   const body = (await res.json()) as { result?: T; error?: { code: number; message: string; data?: string } };
   if (body.error) throw new Error(`${method}: ${body.error.message} ${body.error.data ?? ""}`);
   return body.result as T;
+}
+
+/** Polls `fn` until it returns a value other than undefined, or throws after `timeoutMs`. */
+export async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | undefined>,
+  timeoutMs = 30_000,
+  intervalMs = 50,
+): Promise<T> {
+  const deadline = performance.now() + timeoutMs;
+  let lastErr: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v !== undefined) return v;
+    } catch (err) {
+      lastErr = err;
+    }
+    if (performance.now() > deadline) {
+      throw new Error(`timed out waiting for ${what}${lastErr ? `: ${String(lastErr)}` : ""}`);
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/** Resolves with the node's latest height once it is at least `height`. */
+export async function waitForHeight(url: string, height: number, timeoutMs = 60_000): Promise<number> {
+  return waitFor(
+    `height ${height} at ${url}`,
+    async () => {
+      const st = await rpc<{ sync_info: { latest_block_height: string } }>(url, "status");
+      const h = Number(st.sync_info.latest_block_height);
+      return h >= height ? h : undefined;
+    },
+    timeoutMs,
+  );
+}
+
+/** Consensus timeouts for test chains: blocks every ~`commitMs`, rounds that time out quickly. */
+export const FAST_CONSENSUS = {
+  timeout_propose_ms: 1000,
+  timeout_propose_delta_ms: 200,
+  timeout_prevote_ms: 200,
+  timeout_prevote_delta_ms: 100,
+  timeout_precommit_ms: 200,
+  timeout_precommit_delta_ms: 100,
+  timeout_commit_ms: 150,
+} as const;
+
+export interface TestHomeOptions {
+  readonly chainId: string;
+  readonly moniker?: string;
+  /** Extra genesis accounts (`ankr1…`, base units), added before the first start. */
+  readonly accounts?: readonly { readonly address: string; readonly balance: bigint }[];
+  /** config.toml overrides per section, on top of free ports and FAST_CONSENSUS. */
+  readonly config?: Readonly<Record<string, Record<string, string | number | boolean>>>;
+}
+
+export interface TestHome {
+  readonly home: string;
+  readonly rpcPort: number;
+  readonly p2pPort: number;
+  /** The funded `validator` key of the home's test keyring. */
+  readonly validatorKey: { readonly name: string; readonly address: string };
+}
+
+/** `dccn init` on a fresh temp dir, on free ports with fast consensus, plus extra genesis accounts. */
+export async function initTestHome(prefix: string, opts: TestHomeOptions): Promise<TestHome> {
+  const home = tempDir(prefix);
+  const init = runCliJson<{ key: { name: string; address: string } }>([
+    "init",
+    "--home",
+    home,
+    "--chain-id",
+    opts.chainId,
+    "--moniker",
+    opts.moniker ?? prefix,
+  ]);
+  const [rpcPort, p2pPort] = (await freePorts(2)) as [number, number];
+  const configFile = join(home, "config", "config.toml");
+  patchToml(configFile, "rpc", { laddr: `tcp://127.0.0.1:${rpcPort}` });
+  patchToml(configFile, "p2p", { laddr: `/ip4/127.0.0.1/tcp/${p2pPort}` });
+  patchToml(configFile, "consensus", FAST_CONSENSUS);
+  for (const [section, values] of Object.entries(opts.config ?? {})) patchToml(configFile, section, values);
+  if (opts.accounts !== undefined && opts.accounts.length > 0) {
+    const genesisFile = join(home, "config", "genesis.json");
+    const genesis = JSON.parse(readFileSync(genesisFile, "utf8")) as {
+      app_state: { accounts?: { address: string; balance: string }[] };
+    };
+    genesis.app_state.accounts = [
+      ...(genesis.app_state.accounts ?? []),
+      ...opts.accounts.map((a) => ({ address: a.address, balance: a.balance.toString() })),
+    ];
+    writeFileSync(genesisFile, JSON.stringify(genesis, null, 2));
+  }
+  return { home, rpcPort, p2pPort, validatorKey: init.key };
+}
+
+/** Balance and nonce of `address` through `abci_query /account/…` (zero for an unseen account). */
+export async function queryAccount(
+  url: string,
+  address: string,
+): Promise<{ balance: bigint; nonce: number }> {
+  const r = await rpc<{ response: { code: number; log: string; value: string | null } }>(url, "abci_query", {
+    path: `/account/${address}`,
+  });
+  if (r.response.code !== 0) throw new Error(`account query for ${address} failed: ${r.response.log}`);
+  if (r.response.value === null || r.response.value === "") return { balance: 0n, nonce: 0 };
+  const doc = JSON.parse(Buffer.from(r.response.value, "base64").toString("utf8")) as {
+    balance: string;
+    nonce: number | string;
+  };
+  return { balance: BigInt(doc.balance), nonce: Number(doc.nonce) };
+}
+
+interface RpcBlockJson {
+  readonly block_id: { readonly hash: string };
+  readonly block: {
+    readonly header: Record<string, string> & {
+      readonly last_block_id: { readonly hash: string };
+    };
+    readonly data: { readonly txs: readonly string[] | null };
+    readonly last_commit: {
+      readonly height: string;
+      readonly round: number;
+      readonly block_id: { readonly hash: string };
+      readonly signatures: readonly {
+        readonly block_id_flag: number;
+        readonly validator_address: string;
+        readonly signature: string | null;
+      }[];
+    };
+  };
+}
+
+/** One checked block: its hash, its txs' hashes in order, and the app hash after executing it. */
+export interface CheckedBlock {
+  readonly height: number;
+  readonly hash: string;
+  readonly txHashes: readonly string[];
+  /** base64 → upper hex of `block_results.app_hash`. */
+  readonly appHashAfter: string;
+  readonly headerAppHash: string;
+}
+
+export interface ChainCheck {
+  readonly blocks: readonly CheckedBlock[];
+  /** Every broken link found; empty when the chain is sound. */
+  readonly problems: readonly string[];
+}
+
+function headerFromJson(h: RpcBlockJson["block"]["header"]): Header {
+  const hex = (v: string | undefined) => fromHex(v ?? "");
+  return {
+    chainId: h.chain_id ?? "",
+    height: Number(h.height),
+    timeMs: Date.parse(h.time ?? ""),
+    lastBlockHash: hex(h.last_block_id.hash),
+    lastCommitHash: hex(h.last_commit_hash),
+    dataHash: hex(h.data_hash),
+    validatorsHash: hex(h.validators_hash),
+    nextValidatorsHash: hex(h.next_validators_hash),
+    consensusHash: hex(h.consensus_hash),
+    appHash: hex(h.app_hash),
+    lastResultsHash: hex(h.last_results_hash),
+    evidenceHash: hex(h.evidence_hash),
+    proposerAddress: hex(h.proposer_address),
+  };
+}
+
+function commitFromJson(c: RpcBlockJson["block"]["last_commit"]): Commit {
+  return {
+    height: Number(c.height),
+    round: c.round,
+    blockHash: fromHex(c.block_id.hash),
+    signatures: c.signatures.map((s) => ({
+      flag: s.block_id_flag as BlockIdFlag,
+      validatorAddress: fromHex(s.validator_address),
+      signature: s.signature === null ? new Uint8Array(0) : fromBase64(s.signature),
+    })),
+  };
+}
+
+/**
+ * Fetches blocks 1..`toHeight` and checks every link a client relies on: the block id is the
+ * hash of the header as served, last_block_id and last_commit point at the previous block, the
+ * last commit verifies against the previous height's validator set and hashes to
+ * last_commit_hash, data_hash is the Merkle root of the txs, validators_hash matches
+ * `validators`, and each header's app_hash is the app hash `block_results` reports after the
+ * previous height.
+ */
+export async function checkChain(url: string, toHeight: number): Promise<ChainCheck> {
+  const problems: string[] = [];
+  const blocks: CheckedBlock[] = [];
+  const sets = new Map<number, ValidatorSet>();
+  const validatorsAt = async (height: number): Promise<ValidatorSet> => {
+    const cached = sets.get(height);
+    if (cached) return cached;
+    const r = await rpc<{
+      validators: { pub_key: { value: string }; voting_power: string; address: string }[];
+    }>(url, "validators", { height: String(height), per_page: "100" });
+    const set = new ValidatorSet(
+      r.validators.map((v) => ({
+        address: fromHex(v.address),
+        pubKey: fromBase64(v.pub_key.value),
+        votingPower: Number(v.voting_power),
+      })),
+    );
+    sets.set(height, set);
+    return set;
+  };
+  let prev: { hash: string; appHashAfter: string } | undefined;
+  let chainId: string | undefined;
+  for (let height = 1; height <= toHeight; height++) {
+    const b = await rpc<RpcBlockJson>(url, "block", { height: String(height) });
+    const results = await rpc<{ app_hash: string }>(url, "block_results", { height: String(height) });
+    const at = `block ${height}`;
+    const header = headerFromJson(b.block.header);
+    const hash = toHexUpper(headerHash(header));
+    if (hash !== b.block_id.hash)
+      problems.push(`${at}: block_id ${b.block_id.hash} is not its header's hash ${hash}`);
+    if (header.height !== height) problems.push(`${at}: header says height ${header.height}`);
+    chainId ??= header.chainId;
+    if (header.chainId !== chainId) problems.push(`${at}: chain id ${header.chainId}, expected ${chainId}`);
+    const txs = (b.block.data.txs ?? []).map(fromBase64);
+    if (toHexUpper(dataHash(txs)) !== toHexUpper(header.dataHash)) problems.push(`${at}: data_hash mismatch`);
+    const set = await validatorsAt(height);
+    if (toHexUpper(set.hash()) !== toHexUpper(header.validatorsHash))
+      problems.push(`${at}: validators_hash does not match the validators at this height`);
+    const lastCommit = commitFromJson(b.block.last_commit);
+    if (prev === undefined) {
+      if (b.block.header.last_block_id.hash !== "")
+        problems.push(`${at}: the first block has a last_block_id`);
+      if (lastCommit.signatures.length !== 0) problems.push(`${at}: the first block has a last commit`);
+      if (toHexUpper(header.lastCommitHash) !== toHexUpper(commitHash(null)))
+        problems.push(`${at}: last_commit_hash of the first block is not the empty root`);
+    } else {
+      if (b.block.header.last_block_id.hash !== prev.hash)
+        problems.push(
+          `${at}: last_block_id ${b.block.header.last_block_id.hash} ≠ hash of ${height - 1} ${prev.hash}`,
+        );
+      if (toHexUpper(header.lastCommitHash) !== toHexUpper(commitHash(lastCommit)))
+        problems.push(`${at}: last_commit_hash does not match last_commit`);
+      try {
+        verifyCommit(chainId, await validatorsAt(height - 1), height - 1, fromHex(prev.hash), lastCommit);
+      } catch (err) {
+        problems.push(`${at}: last_commit does not verify: ${String(err)}`);
+      }
+      if (toHexUpper(header.appHash) !== prev.appHashAfter)
+        problems.push(
+          `${at}: app_hash ${toHexUpper(header.appHash)} ≠ app hash after ${height - 1} ${prev.appHashAfter}`,
+        );
+    }
+    const appHashAfter = toHexUpper(fromBase64(results.app_hash));
+    blocks.push({
+      height,
+      hash,
+      txHashes: txs.map((t) => toHexUpper(txHash(t))),
+      appHashAfter,
+      headerAppHash: toHexUpper(header.appHash),
+    });
+    prev = { hash, appHashAfter };
+  }
+  return { blocks, problems };
 }

@@ -1,0 +1,10 @@
+/**
+ * The DCCN app's feature modules beyond the built-in bank, in the order their hooks run.
+ * Every node of a chain must run the same list (it decides state transitions), so this is
+ * code, not configuration. Each feature adds its own line here.
+ */
+import type { Module } from "../dccn-app/module.js";
+
+export function appModules(): Module[] {
+  return [];
+}

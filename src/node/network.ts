@@ -1,0 +1,245 @@
+/**
+ * Wires the libp2p layer to the node: gossip of txs, proposals and votes into the mempool and
+ * the consensus host; the round catch-up protocol; the block sync server and client. Consensus
+ * never sees libp2p: it talks to this module through `ConsensusNetwork` and the host's
+ * receive* methods.
+ */
+import type { CheckTxResult } from "../abci/types.js";
+import type { NodeConfig } from "../config/types.js";
+import { ResultCode } from "../dccn-app/codes.js";
+import type { Logger } from "../log.js";
+import { MempoolError } from "../mempool/errors.js";
+import type { Mempool } from "../mempool/mempool.js";
+import {
+  BlockSync,
+  BlockSyncServer,
+  ConsensusGossip,
+  type GossipVerdict,
+  P2pHost,
+  p2pHostOptionsFromConfig,
+  RoundCatchup,
+  type SyncProgress,
+  verdictFromConsensus,
+} from "../p2p/index.js";
+import type { BlockStore } from "../store/block-store.js";
+import type { Block, Commit } from "../types/block.js";
+import type { ValidatorSet } from "../types/validator.js";
+import type { Proposal, Vote } from "../types/vote.js";
+import type { ConsensusHost, ConsensusNetwork } from "./consensus-host.js";
+
+/** App result codes that no honest node would relay (src/dccn-app/codes.ts). */
+const FORGED_TX_CODES = new Set<number>([
+  ResultCode.TX_DECODE,
+  ResultCode.TX_TOO_LARGE,
+  ResultCode.WRONG_CHAIN_ID,
+  ResultCode.BAD_SIGNATURE,
+]);
+
+export interface NodeNetworkInputs {
+  readonly config: NodeConfig;
+  readonly chainId: string;
+  readonly nodeKeySeed: Uint8Array;
+  readonly maxBlockBytes: number;
+}
+
+/** What block sync needs from the node: the chain tip and a way to apply verified blocks. */
+export interface ChainFollower {
+  lastBlockHeight(): number;
+  currentValidators(): ValidatorSet;
+  applyBlock(block: Block, commit: Commit): Promise<void>;
+}
+
+export interface NodeNetworkModules {
+  readonly blockStore: BlockStore;
+  readonly mempool: Mempool;
+  readonly logger: Logger;
+}
+
+export class NodeNetwork implements ConsensusNetwork {
+  private gossip: ConsensusGossip | null = null;
+  private catchup: RoundCatchup | null = null;
+  private sync: BlockSync | null = null;
+  private server: BlockSyncServer | null = null;
+  private consensus: ConsensusHost | null = null;
+
+  private constructor(
+    readonly host: P2pHost,
+    private readonly m: NodeNetworkModules,
+  ) {}
+
+  static async create(inputs: NodeNetworkInputs, m: NodeNetworkModules): Promise<NodeNetwork> {
+    const opts = p2pHostOptionsFromConfig(inputs.config, {
+      chainId: inputs.chainId,
+      nodeKeySeed: inputs.nodeKeySeed,
+      maxBlockBytes: inputs.maxBlockBytes,
+    });
+    const host = await P2pHost.create(opts, { logger: m.logger });
+    return new NodeNetwork(host, m);
+  }
+
+  /** Whether any peer is configured: a node without peers is alone and skips block sync. */
+  static hasPeers(config: NodeConfig): boolean {
+    return config.p2p.bootstrapPeers.length + config.p2p.persistentPeers.length > 0;
+  }
+
+  /** Starts listening, gossip (txs only until consensus attaches) and the block sync server. */
+  async start(): Promise<void> {
+    await this.host.start();
+    this.server = new BlockSyncServer(
+      {},
+      {
+        host: this.host,
+        source: {
+          base: () => this.m.blockStore.base(),
+          height: () => this.m.blockStore.height(),
+          loadBlock: (h) => this.m.blockStore.loadBlock(h),
+          loadCommit: (h) => this.m.blockStore.loadCommit(h),
+        },
+        logger: this.m.logger.child("blocksync"),
+      },
+    );
+    await this.server.start();
+    this.gossip = new ConsensusGossip(
+      {},
+      {
+        host: this.host,
+        logger: this.m.logger.child("gossip"),
+        handlers: {
+          onTx: (tx) => this.onTx(tx),
+          onProposal: (p) => this.onProposal(p),
+          onVote: (v) => this.onVote(v),
+        },
+      },
+    );
+    this.gossip.start();
+  }
+
+  /**
+   * Fetches blocks from peers until none is ahead; resolves with the height reached. The
+   * follower applies each verified block.
+   */
+  async syncToTip(chainId: string, follower: ChainFollower): Promise<number> {
+    let resolve: (h: number) => void = () => {};
+    let reject: (err: unknown) => void = () => {};
+    const caughtUp = new Promise<number>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    const sync = new BlockSync(
+      { chainId },
+      {
+        host: this.host,
+        logger: this.m.logger.child("blocksync"),
+        handlers: {
+          lastBlockHeight: () => follower.lastBlockHeight(),
+          currentValidators: () => follower.currentValidators(),
+          applyBlock: (block, commit) => follower.applyBlock(block, commit),
+          onCaughtUp: (height) => resolve(height),
+          onFatal: (err) => reject(err),
+        },
+      },
+    );
+    this.sync = sync;
+    sync.start();
+    try {
+      return await caughtUp;
+    } finally {
+      await sync.stop().catch(() => {});
+      this.sync = null;
+    }
+  }
+
+  /** True while block sync runs (RPC status `catching_up`). */
+  get catchingUp(): boolean {
+    return this.sync !== null;
+  }
+
+  syncProgress(): SyncProgress | null {
+    return this.sync?.progress() ?? null;
+  }
+
+  /** From now on proposals and votes go to `host`, and stalled rounds are caught up from peers. */
+  async attachConsensus(host: ConsensusHost): Promise<void> {
+    this.consensus = host;
+    this.catchup = new RoundCatchup(
+      {},
+      {
+        host: this.host,
+        logger: this.m.logger.child("catchup"),
+        handlers: {
+          currentRound: () => {
+            const s = host.summary;
+            return { height: s.height, round: s.round, hasProposal: host.hasProposal() };
+          },
+          getRoundMessages: (height, round) => host.roundMessages(height, round),
+          onProposal: (p) => this.onProposal(p),
+          onVote: (v) => this.onVote(v),
+          onDecided: async (block, commit) => verdictFromConsensus(await host.receiveDecided(block, commit)),
+        },
+      },
+    );
+    await this.catchup.start();
+  }
+
+  broadcastProposal(proposal: Proposal): void {
+    this.gossip?.broadcastProposal(proposal);
+  }
+
+  broadcastVote(vote: Vote): void {
+    this.gossip?.broadcastVote(vote);
+  }
+
+  /** A tx this node admitted (RPC): relayed to peers. */
+  broadcastTx(tx: Uint8Array): void {
+    void this.gossip?.broadcastTx(tx).catch((err: unknown) => {
+      this.m.logger.debug("tx gossip failed", { err: String(err) });
+    });
+  }
+
+  close(): Promise<void> {
+    return this.stop();
+  }
+
+  async stop(): Promise<void> {
+    await this.catchup?.stop().catch(() => {});
+    await this.sync?.stop().catch(() => {});
+    this.gossip?.stop();
+    await this.server?.stop().catch(() => {});
+    await this.host.stop();
+  }
+
+  private async onTx(tx: Uint8Array): Promise<GossipVerdict> {
+    let res: CheckTxResult;
+    try {
+      res = await this.m.mempool.checkTx(tx);
+    } catch (err) {
+      // Already seen, or the mempool is full: not the sender's fault, just not relayed again.
+      if (err instanceof MempoolError) return err.code === "MEMPOOL_TX_TOO_LARGE" ? "reject" : "ignore";
+      throw err;
+    }
+    if (res.code === 0) return "accept";
+    // Malformed or forged txs are the relayer's fault; a stale nonce or an emptied balance may
+    // simply be news that has not reached the relayer yet.
+    return FORGED_TX_CODES.has(res.code) ? "reject" : "ignore";
+  }
+
+  private async onProposal(p: Proposal): Promise<GossipVerdict> {
+    if (this.consensus === null) return "ignore";
+    return verdictFromConsensus(await this.consensus.receiveProposal(p));
+  }
+
+  private onVote(v: Vote): GossipVerdict {
+    if (this.consensus === null) return "ignore";
+    const verdict = this.consensus.receiveVote(v);
+    // A conflicting vote is validly signed: relay it so every node sees the equivocation and
+    // can build evidence; the relaying peer may well be honest.
+    if (
+      verdict !== "invalid_signature" &&
+      verdict.status === "rejected" &&
+      verdict.reason === "equivocation"
+    ) {
+      return "accept";
+    }
+    return verdictFromConsensus(verdict);
+  }
+}
