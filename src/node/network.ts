@@ -7,6 +7,8 @@
 import type { CheckTxResult } from "../abci/types.js";
 import type { NodeConfig } from "../config/types.js";
 import { ResultCode } from "../dccn-app/codes.js";
+import { EvidenceError } from "../evidence/errors.js";
+import type { EvidencePool } from "../evidence/pool.js";
 import type { Logger } from "../log.js";
 import { MempoolError } from "../mempool/errors.js";
 import type { Mempool } from "../mempool/mempool.js";
@@ -52,8 +54,17 @@ export interface ChainFollower {
 export interface NodeNetworkModules {
   readonly blockStore: BlockStore;
   readonly mempool: Mempool;
+  readonly evidence: EvidencePool;
   readonly logger: Logger;
 }
+
+/** Evidence errors that prove the sender forged or mangled it (others may be timing). */
+const FORGED_EVIDENCE = new Set<string>([
+  "EVIDENCE_MALFORMED",
+  "EVIDENCE_BAD_SIGNATURE",
+  "EVIDENCE_UNKNOWN_VALIDATOR",
+  "EVIDENCE_MISMATCH",
+]);
 
 export class NodeNetwork implements ConsensusNetwork {
   private gossip: ConsensusGossip | null = null;
@@ -61,6 +72,7 @@ export class NodeNetwork implements ConsensusNetwork {
   private sync: BlockSync | null = null;
   private server: BlockSyncServer | null = null;
   private consensus: ConsensusHost | null = null;
+  private unsubscribeEvidence: (() => void) | null = null;
 
   private constructor(
     readonly host: P2pHost,
@@ -108,10 +120,13 @@ export class NodeNetwork implements ConsensusNetwork {
           onTx: (tx) => this.onTx(tx),
           onProposal: (p) => this.onProposal(p),
           onVote: (v) => this.onVote(v),
+          onEvidence: (e) => this.onEvidence(e),
         },
       },
     );
     this.gossip.start();
+    // Evidence this node found or was handed (RPC) goes to every peer.
+    this.unsubscribeEvidence = this.m.evidence.subscribe((bytes) => this.gossip?.broadcastEvidence(bytes));
   }
 
   /**
@@ -203,6 +218,7 @@ export class NodeNetwork implements ConsensusNetwork {
   async stop(): Promise<void> {
     await this.catchup?.stop().catch(() => {});
     await this.sync?.stop().catch(() => {});
+    this.unsubscribeEvidence?.();
     this.gossip?.stop();
     await this.server?.stop().catch(() => {});
     await this.host.stop();
@@ -226,6 +242,16 @@ export class NodeNetwork implements ConsensusNetwork {
   private async onProposal(p: Proposal): Promise<GossipVerdict> {
     if (this.consensus === null) return "ignore";
     return verdictFromConsensus(await this.consensus.receiveProposal(p));
+  }
+
+  private async onEvidence(bytes: Uint8Array): Promise<GossipVerdict> {
+    if (this.consensus === null) return "ignore";
+    try {
+      return (await this.m.evidence.add(bytes, this.consensus.chainState)) === "added" ? "accept" : "ignore";
+    } catch (err) {
+      if (err instanceof EvidenceError) return FORGED_EVIDENCE.has(err.code) ? "reject" : "ignore";
+      throw err;
+    }
   }
 
   private onVote(v: Vote): GossipVerdict {

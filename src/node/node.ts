@@ -238,7 +238,7 @@ export class DccnNode {
             nodeKeySeed: nodeKey.seed,
             maxBlockBytes: state.consensusParams.block.maxBytes,
           },
-          { blockStore, mempool, logger: logger.child("p2p") },
+          { blockStore, mempool, evidence, logger: logger.child("p2p") },
         ),
       );
       nodeKey.seed.fill(0);

@@ -204,7 +204,7 @@ export class P2pHost {
             emitSelf: false,
             floodPublish: true,
             heartbeatInterval: opts.gossipHeartbeatMs ?? 1000,
-            allowedTopics: [topics.tx, topics.proposal, topics.vote],
+            allowedTopics: [topics.tx, topics.proposal, topics.vote, topics.evidence],
             maxInboundDataLength: maxFrame,
             // One message at a time per peer stream: a flooding peer is slowed by its own queue.
             awaitRpcHandler: true,
@@ -223,6 +223,7 @@ export class P2pHost {
                 [topics.tx]: topicParams,
                 [topics.proposal]: topicParams,
                 [topics.vote]: topicParams,
+                [topics.evidence]: topicParams,
               },
               topicScoreCap: 50,
               appSpecificScore: (peer: string) => scorer.appScore(peer),

@@ -38,6 +38,8 @@ export interface GossipHandlers {
   onTx(tx: Uint8Array, from: string): GossipVerdict | Promise<GossipVerdict>;
   onProposal(proposal: Proposal, from: string): GossipVerdict | Promise<GossipVerdict>;
   onVote(vote: Vote, from: string): GossipVerdict | Promise<GossipVerdict>;
+  /** Encoded evidence; absent: the topic's messages are ignored (not relayed). */
+  onEvidence?(evidence: Uint8Array, from: string): GossipVerdict | Promise<GossipVerdict>;
 }
 
 /** Maps the consensus host's verdict (`receiveVote` / `receiveProposal`) to a gossip verdict. */
@@ -52,6 +54,8 @@ export interface GossipRateLimits {
   readonly txPerSecond: number;
   readonly proposalPerSecond: number;
   readonly votePerSecond: number;
+  /** Default 50. */
+  readonly evidencePerSecond?: number;
 }
 
 /** Well above what an honest peer relays (a 4-validator localnet peaks near 2000 tx/s). */
@@ -80,7 +84,7 @@ export interface TopicStats {
   published: number;
 }
 
-const KINDS: readonly TopicKind[] = ["tx", "proposal", "vote"];
+const KINDS: readonly TopicKind[] = ["tx", "proposal", "vote", "evidence"];
 
 export class ConsensusGossip {
   private readonly limiters: Record<TopicKind, PeerRateLimiter>;
@@ -97,6 +101,7 @@ export class ConsensusGossip {
       tx: limiter(rl.txPerSecond),
       proposal: limiter(rl.proposalPerSecond),
       vote: limiter(rl.votePerSecond),
+      evidence: limiter(rl.evidencePerSecond ?? 50),
     };
     const zero = (): TopicStats => ({
       accepted: 0,
@@ -106,7 +111,7 @@ export class ConsensusGossip {
       rateLimited: 0,
       published: 0,
     });
-    this.counters = { tx: zero(), proposal: zero(), vote: zero() };
+    this.counters = { tx: zero(), proposal: zero(), vote: zero(), evidence: zero() };
   }
 
   /** Installs the topic validators and subscribes to the chain's topics. */
@@ -148,6 +153,10 @@ export class ConsensusGossip {
 
   broadcastVote(vote: Vote): void {
     void this.publish("vote", encodeVote(vote));
+  }
+
+  broadcastEvidence(evidence: Uint8Array): void {
+    void this.publish("evidence", evidence);
   }
 
   private async publish(kind: TopicKind, data: Uint8Array): Promise<void> {
@@ -218,6 +227,8 @@ export class ConsensusGossip {
         return handlers.onProposal(decodeStrict(data, "Proposal", decodeProposal, encodeProposal), peer);
       case "vote":
         return handlers.onVote(decodeStrict(data, "Vote", decodeVote, encodeVote), peer);
+      case "evidence":
+        return handlers.onEvidence?.(data, peer) ?? "ignore";
     }
   }
 }

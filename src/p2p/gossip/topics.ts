@@ -9,6 +9,8 @@ export interface GossipTopics {
   readonly tx: string;
   readonly proposal: string;
   readonly vote: string;
+  /** Duplicate-vote evidence (dccn.evidence.v1.Evidence). */
+  readonly evidence: string;
 }
 
 export type TopicKind = keyof GossipTopics;
@@ -18,6 +20,7 @@ export function gossipTopics(chainId: string): GossipTopics {
     tx: `/dccn/${chainId}/tx/1`,
     proposal: `/dccn/${chainId}/proposal/1`,
     vote: `/dccn/${chainId}/vote/1`,
+    evidence: `/dccn/${chainId}/evidence/1`,
   };
 }
 
@@ -36,11 +39,17 @@ export const DEFAULT_GOSSIP_LIMITS: GossipLimits = {
 };
 
 export function topicLimit(limits: GossipLimits, kind: TopicKind): number {
-  return kind === "tx"
-    ? limits.maxTxBytes
-    : kind === "proposal"
-      ? limits.maxProposalBytes
-      : limits.maxVoteBytes;
+  switch (kind) {
+    case "tx":
+      return limits.maxTxBytes;
+    case "proposal":
+      return limits.maxProposalBytes;
+    case "vote":
+      return limits.maxVoteBytes;
+    case "evidence":
+      // Two votes plus the powers and time.
+      return 2 * limits.maxVoteBytes + 256;
+  }
 }
 
 /**
