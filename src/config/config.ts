@@ -17,6 +17,7 @@ const SECTION_NAMES: readonly SectionName[] = [
   "mempool",
   "consensus",
   "app",
+  "txIndex",
   "instrumentation",
   "log",
 ];
@@ -36,6 +37,7 @@ function allDefaults(): ConfigSections {
     mempool: sectionDefaults(CONFIG_SPEC.mempool),
     consensus: sectionDefaults(CONFIG_SPEC.consensus),
     app: sectionDefaults(CONFIG_SPEC.app),
+    txIndex: sectionDefaults(CONFIG_SPEC.txIndex),
     instrumentation: sectionDefaults(CONFIG_SPEC.instrumentation),
     log: sectionDefaults(CONFIG_SPEC.log),
   };
@@ -67,6 +69,7 @@ function pickSections(s: ConfigSections | NodeConfig): Omit<ConfigSections, "bas
     mempool: s.mempool,
     consensus: s.consensus,
     app: s.app,
+    txIndex: s.txIndex,
     instrumentation: s.instrumentation,
     log: s.log,
   };
@@ -123,15 +126,16 @@ export function parseConfigToml(text: string, home: string): NodeConfig {
   const baseEntries: [string, unknown][] = [];
   const sectionEntries = new Map<SectionName, [string, unknown][]>();
   for (const [key, value] of Object.entries(doc)) {
-    if ((SECTION_NAMES as readonly string[]).includes(key)) {
+    const section = SECTION_NAMES.find((n) => camelToSnake(n) === key);
+    if (section !== undefined) {
       if (!isTable(value)) {
         throw new ConfigError("CONFIG_INVALID", `config.toml: ${key} must be a table ([${key}])`, { key });
       }
-      sectionEntries.set(key as SectionName, Object.entries(value));
+      sectionEntries.set(section, Object.entries(value));
     } else if (isTable(value)) {
       throw new ConfigError(
         "CONFIG_INVALID",
-        `config.toml: unknown section [${key}] (known sections: ${SECTION_NAMES.join(", ")})`,
+        `config.toml: unknown section [${key}] (known sections: ${SECTION_NAMES.map(camelToSnake).join(", ")})`,
         { key },
       );
     } else {
@@ -143,7 +147,7 @@ export function parseConfigToml(text: string, home: string): NodeConfig {
       CONFIG_SPEC[name] as SectionSpec<ConfigSections[S]>,
       defaults[name],
       sectionEntries.get(name) ?? [],
-      `${name}.`,
+      `${camelToSnake(name)}.`,
     );
   const cfg = assemble(homeLayout(home).home, {
     base: readSection(CONFIG_SPEC.base, defaults.base, baseEntries, ""),
@@ -152,6 +156,7 @@ export function parseConfigToml(text: string, home: string): NodeConfig {
     mempool: sec("mempool"),
     consensus: sec("consensus"),
     app: sec("app"),
+    txIndex: sec("txIndex"),
     instrumentation: sec("instrumentation"),
     log: sec("log"),
   });
@@ -183,7 +188,7 @@ export function serializeConfig(cfg: NodeConfig): string {
     ...renderSection(CONFIG_SPEC.base, pickBase(cfg)),
   ];
   for (const name of SECTION_NAMES) {
-    lines.push(`# ${SECTION_DOCS[name]}`, `[${name}]`, "");
+    lines.push(`# ${SECTION_DOCS[name]}`, `[${camelToSnake(name)}]`, "");
     lines.push(...renderSection(CONFIG_SPEC[name] as SectionSpec<unknown>, sections[name]));
   }
   return `${lines.join("\n").trimEnd()}\n`;
@@ -213,7 +218,7 @@ export function loadConfig(home: string): NodeConfig {
 /** Defaults merged with `overrides`, validated exactly as a loaded file would be. */
 export function buildConfig(home: string, overrides: ConfigOverrides = {}): NodeConfig {
   const d = defaultConfig(home);
-  const { rpc, p2p, mempool, consensus, app, instrumentation, log, ...base } = overrides;
+  const { rpc, p2p, mempool, consensus, app, txIndex, instrumentation, log, ...base } = overrides;
   const merged: NodeConfig = {
     ...d,
     ...base,
@@ -222,6 +227,7 @@ export function buildConfig(home: string, overrides: ConfigOverrides = {}): Node
     mempool: { ...d.mempool, ...mempool },
     consensus: { ...d.consensus, ...consensus },
     app: { ...d.app, ...app },
+    txIndex: { ...d.txIndex, ...txIndex },
     instrumentation: { ...d.instrumentation, ...instrumentation },
     log: { ...d.log, ...log },
   };

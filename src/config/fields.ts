@@ -5,7 +5,7 @@
  */
 import type { LogLevel } from "../log.js";
 import { ConfigError } from "./errors.js";
-import type { ConfigSections, LogFormat } from "./types.js";
+import type { ConfigSections, LogFormat, TxIndexer } from "./types.js";
 
 /** The TOML value a field is written as. */
 export type TomlScalar = string | number | boolean | readonly string[];
@@ -220,6 +220,14 @@ export const CONFIG_SPEC: ConfigSpec = {
       0n,
     ),
   },
+  txIndex: {
+    indexer: oneOf<TxIndexer>(
+      'kv: index block and tx events in <db_dir>/tx_index.db (tx_search, block_search, tx); "null": off.',
+      "kv",
+      ["kv", "null"],
+    ),
+    retainHeights: int("Keep the index of only the last N heights; 0 keeps everything.", 0, 0),
+  },
   instrumentation: {
     prometheus: bool("Serve Prometheus metrics.", false),
     prometheusListenAddr: str(
@@ -246,6 +254,7 @@ export const SECTION_DOCS: { readonly [S in keyof ConfigSections]: string } = {
   mempool: "Pending transactions.",
   consensus: "SLSBFT consensus. Timeouts grow by their delta every round.",
   app: "The DCCN application.",
+  txIndex: "Event indexing for tx_search, block_search and tx lookups.",
   instrumentation: "Metrics.",
   log: "Logging (to stderr).",
 };

@@ -63,6 +63,13 @@ export interface AppConfig {
   readonly minimumGasPrice: bigint;
 }
 
+export type TxIndexer = "kv" | "null";
+
+export interface TxIndexConfig {
+  readonly indexer: TxIndexer;
+  readonly retainHeights: number;
+}
+
 export interface InstrumentationConfig {
   readonly prometheus: boolean;
   /** `host:port` of the metrics endpoint. */
@@ -84,6 +91,7 @@ export interface ConfigSections {
   readonly mempool: MempoolConfig;
   readonly consensus: ConsensusConfig;
   readonly app: AppConfig;
+  readonly txIndex: TxIndexConfig;
   readonly instrumentation: InstrumentationConfig;
   readonly log: LogConfig;
 }

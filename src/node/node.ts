@@ -165,9 +165,17 @@ export class DccnNode {
           modules: appModules(),
         }),
       );
-      const indexer = open("indexer", await EventIndexer.open(join(paths.dbDir, "tx_index.db")));
       const eventBus = new EventBus();
-      indexer.start(eventBus);
+      const indexer =
+        config.txIndex.indexer === "kv"
+          ? open(
+              "indexer",
+              await EventIndexer.open(join(paths.dbDir, "tx_index.db"), {
+                retainHeights: config.txIndex.retainHeights,
+              }),
+            )
+          : null;
+      indexer?.start(eventBus);
       const mempool = new Mempool(
         {
           maxTxs: config.mempool.size,
@@ -207,7 +215,7 @@ export class DccnNode {
         const block = await blockStore.loadBlock(h);
         if (block !== null) await evidence.markCommitted(block, state);
       }
-      await indexer.catchUp(
+      await indexer?.catchUp(
         {
           loadBlock: (h) => blockStore.loadBlock(h),
           loadAbciResponses: (h) => stateStore.loadAbciResponses(h),

@@ -29,7 +29,7 @@ export interface RpcEnvParts {
   readonly host: ConsensusHost;
   readonly signer: Signer | null;
   readonly version: string;
-  readonly indexer: EventIndexReader;
+  readonly indexer: EventIndexReader | null;
   readonly network: NodeNetwork | null;
   readonly evidence: EvidencePool;
 }
@@ -63,7 +63,7 @@ export function buildRpcEnv(p: RpcEnvParts): RpcEnv {
     },
     app: p.app,
     eventBus: p.eventBus,
-    indexer: p.indexer,
+    ...(p.indexer === null ? {} : { indexer: p.indexer }),
     consensusState: () => p.host.snapshot(),
     broadcastEvidence: async (bytes) => {
       await p.evidence.add(bytes, p.host.chainState);
