@@ -255,6 +255,7 @@ export class DccnApp implements Application {
       store,
       initialHeight: req.initialHeight,
       genesisTimeMs: req.timeMs,
+      validators: req.validators,
     };
     for (const m of this.modules) await m.initGenesis?.(ctx, parsed.sections.get(m.name) ?? {});
     const changes = store.changes();
@@ -286,6 +287,17 @@ export class DccnApp implements Application {
       return unavailableCheckResult(log);
     }
     return checkTx(env, this.check, tx, this.minGasPrice);
+  }
+
+  /**
+   * CheckTx against a throwaway layer over the check state: RPC `check_tx` answers whether the
+   * mempool would admit the tx without reserving its nonce or balance.
+   */
+  async dryRunCheckTx(tx: Uint8Array): Promise<CheckTxResult> {
+    await this.idle();
+    const env = this.env;
+    if (this.closed || env === null) return unavailableCheckResult("the app is not ready");
+    return checkTx(env, new CacheStore(this.check), tx, this.minGasPrice);
   }
 
   async beginBlock(req: BeginBlockRequest): Promise<BeginBlockResponse> {

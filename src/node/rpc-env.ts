@@ -1,5 +1,5 @@
 /** Adapts the node's parts to the narrow view the RPC layer needs. */
-import type { Application } from "../abci/types.js";
+import type { Application, CheckTxResult } from "../abci/types.js";
 import { toHex } from "../codec/bytes.js";
 import type { NodeConfig } from "../config/types.js";
 import { sha256 } from "../crypto/hash.js";
@@ -23,7 +23,7 @@ export interface RpcEnvParts {
   readonly nodeId: string;
   readonly blockStore: BlockStore;
   readonly stateStore: StateStore;
-  readonly app: Application;
+  readonly app: Application & { dryRunCheckTx?(tx: Uint8Array): Promise<CheckTxResult> };
   readonly mempool: Mempool;
   readonly eventBus: EventBus;
   readonly host: ConsensusHost;
@@ -61,7 +61,12 @@ export function buildRpcEnv(p: RpcEnvParts): RpcEnv {
       sizeBytes: () => p.mempool.sizeBytes(),
       unconfirmedTxs: (limit) => p.mempool.unconfirmedTxs(limit),
     },
-    app: p.app,
+    app: {
+      info: () => p.app.info(),
+      query: (req) => p.app.query(req),
+      // check_tx must not reserve the tx's nonce in the mempool's check state.
+      checkTx: (tx, mode) => (p.app.dryRunCheckTx ? p.app.dryRunCheckTx(tx) : p.app.checkTx(tx, mode)),
+    },
     eventBus: p.eventBus,
     ...(p.indexer === null ? {} : { indexer: p.indexer }),
     consensusState: () => p.host.snapshot(),

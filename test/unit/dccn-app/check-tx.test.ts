@@ -150,3 +150,15 @@ describe("DccnApp CheckTx nonces and reservations", () => {
     expect(res.code).toBe(ResultCode.WRONG_CHAIN_ID);
   });
 });
+
+describe("DccnApp dry-run CheckTx (RPC check_tx)", () => {
+  it("answers like CheckTx but reserves nothing", async () => {
+    const tx = send(10n);
+    expect((await app.dryRunCheckTx(tx)).code).toBe(0);
+    expect((await app.dryRunCheckTx(tx)).code).toBe(0);
+    expect((await app.dryRunCheckTx(send(1n, { gasPrice: 1n }))).code).toBe(ResultCode.GAS_PRICE_TOO_LOW);
+    // The real admission still sees nonce 0 free, then taken.
+    expect((await app.checkTx(tx, "new")).code).toBe(0);
+    expect((await app.dryRunCheckTx(tx)).code).toBe(ResultCode.NONCE_TOO_LOW);
+  });
+});
