@@ -34,6 +34,7 @@ import { type Vote, VoteType } from "../types/vote.js";
 import { ConsensusWal } from "../wal/wal.js";
 import { appModules } from "./app-modules.js";
 import { ConsensusHost } from "./consensus-host.js";
+import { MetricsServer } from "./metrics.js";
 import { NodeNetwork } from "./network.js";
 import { buildRpcEnv } from "./rpc-env.js";
 import { VERSION } from "./version.js";
@@ -301,6 +302,23 @@ export class DccnNode {
         ),
       );
       logger.info("rpc server listening", { url: rpc.url });
+      if (config.instrumentation.prometheus) {
+        open(
+          "metrics",
+          await MetricsServer.start(
+            config.instrumentation.prometheusListenAddr,
+            {
+              eventBus,
+              consensus: () => host.summary,
+              mempoolSize: () => mempool.size(),
+              mempoolBytes: () => mempool.sizeBytes(),
+              peers: () => network.host.connectedPeers().length,
+              catchingUp: () => network.catchingUp,
+            },
+            logger.child("metrics"),
+          ),
+        );
+      }
 
       const node = new DccnNode(config, genesis, logger, host, network, opened);
       const onFatal = (err: unknown) => {
