@@ -171,9 +171,9 @@ export function txMethods(env: RpcEnv, opts: TxMethodOptions): Record<string, Rp
         const tx = block?.txs[loc.index];
         const result = results?.txResults[loc.index];
         if (!block || tx === undefined || result === undefined) {
-          throw RpcError.internal(
-            `tx (${hex(hash)}) is indexed at height ${loc.height} but its block or result is missing`,
-          );
+          // The block is saved before it is executed: until its results are stored the tx is
+          // not committed yet, exactly as if it were not found.
+          throw RpcError.internal(`tx (${hex(hash)}) not found`);
         }
         return {
           hash: hex(hash),
