@@ -1,15 +1,29 @@
 /**
  * Contract VM benchmarks (issue 5): deploy time per example contract, token transfers per second
  * through the VM with a warm module cache against the same token logic in plain TypeScript (the
- * limit), and a compute-heavy contract metered vs unmetered (target: overhead ≤ 2×).
+ * limit), a compute-heavy contract metered vs unmetered (target: overhead ≤ 2×), and signed
+ * token transfers through a real DccnApp beside bank transfers on the same path.
  *
  * Rows are `{name, value, unit, limit?}`; `limit` is the bound a row is judged against (the
  * TypeScript throughput for the VM token row, 2 for the metering overhead ratio).
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fromUtf8, toHex, utf8 } from "../src/codec/bytes.js";
 import { addressFromPublicKey, parseAddress, toBech32 } from "../src/crypto/address.js";
 import { PrivateKey } from "../src/crypto/ed25519.js";
+import { DccnApp } from "../src/dccn-app/app.js";
+import { msgSendAny } from "../src/dccn-app/bank/msg-send.js";
+import {
+  contractsModule,
+  msgExecuteContractAny,
+  msgInstantiateContractAny,
+  msgStoreCodeAny,
+} from "../src/dccn-app/contracts/index.js";
+import type { Header } from "../src/types/block.js";
+import { DEFAULT_CONSENSUS_PARAMS } from "../src/types/params.js";
+import { type AnyMsg, signTx } from "../src/types/tx.js";
 import { decodeU128, encodeU128 } from "../src/vm/abi.js";
 import { compileContract, repoRoot } from "../src/vm/build-contracts.js";
 import { GAS_GLOBAL_EXPORT, HOST_FUNCTIONS, START_EXPORT } from "../src/vm/host-api.js";
@@ -26,6 +40,23 @@ export interface BenchRow {
 
 const EXAMPLES = ["counter", "token", "sla-escrow"] as const;
 const GAS = 50_000_000;
+
+const Z32 = new Uint8Array(32);
+const EMPTY_HEADER: Header = {
+  chainId: "",
+  height: 0,
+  timeMs: 0,
+  lastBlockHash: Z32,
+  lastCommitHash: Z32,
+  dataHash: Z32,
+  validatorsHash: Z32,
+  nextValidatorsHash: Z32,
+  consensusHash: Z32,
+  appHash: Z32,
+  lastResultsHash: Z32,
+  evidenceHash: Z32,
+  proposerAddress: new Uint8Array(20),
+};
 
 const cacheDir = () => join(repoRoot(), ".tmp", "vm-contracts");
 const wasmOf = (path: string) =>
@@ -231,6 +262,93 @@ async function computeRows(): Promise<BenchRow[]> {
   ];
 }
 
+/** Signed txs through a real DccnApp (LevelDB in a temp dir): BeginBlock, DeliverTx*, Commit. */
+async function appRows(): Promise<BenchRow[]> {
+  const dir = mkdtempSync(join(tmpdir(), "dccn-bench-vm-"));
+  const app = await DccnApp.open({ dbPath: join(dir, "app.db"), modules: [contractsModule()] });
+  try {
+    const keys = [1, 2, 3, 4].map((n) => PrivateKey.fromSeed(new Uint8Array(32).fill(n)));
+    const addrs = keys.map((k) => addressFromPublicKey(k.publicKey));
+    const chainId = "bench-vm";
+    await app.initChain({
+      timeMs: 0,
+      chainId,
+      initialHeight: 1,
+      consensusParams: DEFAULT_CONSENSUS_PARAMS,
+      validators: [],
+      appStateJson: JSON.stringify({
+        accounts: addrs.map((a) => ({ address: toBech32(a), balance: (10n ** 30n).toString() })),
+      }),
+    });
+    const nonces = addrs.map(() => 0);
+    let height = 0;
+    const block = async (txs: readonly Uint8Array[]) => {
+      height++;
+      const header = { chainId, height, timeMs: height * 1000, proposerAddress: new Uint8Array(20) };
+      await app.beginBlock({
+        hash: new Uint8Array(32),
+        header: { ...EMPTY_HEADER, ...header },
+        lastCommitInfo: { round: 0, votes: [] },
+        byzantineValidators: [],
+      });
+      const results = [];
+      for (const tx of txs) results.push(await app.deliverTx(tx));
+      await app.endBlock({ height });
+      await app.commit();
+      for (const r of results) if (r.code !== 0) throw new Error(`bench tx failed: ${r.log}`);
+      return results;
+    };
+    const sign = (k: number, msg: AnyMsg) =>
+      signTx(keys[k]!, { chainId, nonce: nonces[k]!++, gasLimit: GAS, gasPrice: 1n, memo: "", msg });
+    const stored = await block([sign(0, msgStoreCodeAny({ wasmByteCode: await wasmOf("examples/token") }))]);
+    const init = utf8(JSON.stringify({ name: "Bench", symbol: "BNC", supply: "1000000000000000000000000" }));
+    const [inst] = await block([
+      sign(0, msgInstantiateContractAny({ codeHash: stored[0]!.data, args: init, amount: 0n, label: "" })),
+    ]);
+    const token = inst!.data;
+    const transfer = (k: number, amount: string) =>
+      sign(
+        k,
+        msgExecuteContractAny({
+          contract: token,
+          method: "transfer",
+          args: utf8(JSON.stringify({ to: toBech32(addrs[(k + 1) % addrs.length]!), amount })),
+          amount: 0n,
+        }),
+      );
+    await block(addrs.slice(1).map((_, i) => transfer(0, i === 0 ? "1000000000000000000000" : "1")));
+    await block([transfer(1, "1000"), transfer(2, "1000"), transfer(3, "1000")]);
+    // Pre-signed, so the rows time execution (signature check included), not signing.
+    const PER_BLOCK = 200;
+    const BLOCKS = 4;
+    const measure = async (make: (i: number) => Uint8Array): Promise<number> => {
+      const blocks = Array.from({ length: BLOCKS }, (_, b) =>
+        Array.from({ length: PER_BLOCK }, (_, i) => make(b * PER_BLOCK + i)),
+      );
+      const start = performance.now();
+      for (const txs of blocks) await block(txs);
+      return (BLOCKS * PER_BLOCK * 1000) / (performance.now() - start);
+    };
+    const contractTps = await measure((i) => transfer(i % addrs.length, "1"));
+    const bankTps = await measure((i) => {
+      const k = i % addrs.length;
+      return sign(k, msgSendAny({ to: addrs[(k + 1) % addrs.length]!, amount: 1n }));
+    });
+    return [
+      {
+        name: "token transfers through DccnApp (signed txs, DeliverTx + commit)",
+        value: contractTps,
+        unit: "tx/s",
+        limit: bankTps,
+      },
+      { name: "bank transfers through DccnApp (the same path, no VM)", value: bankTps, unit: "tx/s" },
+    ];
+  } finally {
+    await app.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export async function benchVm(): Promise<BenchRow[]> {
-  return [...(await deployRows()), ...(await tokenRows()), ...(await computeRows())];
+  return [...(await deployRows()), ...(await tokenRows()), ...(await computeRows()), ...(await appRows())];
 }

@@ -181,6 +181,23 @@ export const CONFIG_SPEC: ConfigSpec = {
     ),
     maxOpenConnections: int("Most simultaneous client connections; 0 = unlimited.", 900, 0),
     rateLimitPerIp: int("Requests per second per client IP; 0 = unlimited.", 0, 0),
+    maxSubscriptionClients: int("Most websocket (/websocket) connections at once; 0 turns it off.", 100, 0),
+    maxSubscriptionsPerClient: int("Most event subscriptions one websocket connection may hold.", 5, 1),
+    subscriptionBufferSize: int(
+      "Messages a websocket client may leave unread before it is disconnected as too slow.",
+      200,
+      1,
+    ),
+    unsafe: bool(
+      "Serve the unsafe methods dial_peers and unsafe_flush_mempool (admin token required).",
+      false,
+    ),
+    adminToken: str(
+      "Bearer token for unsafe methods (at least 16 characters when unsafe = true); keep this file private.",
+      "",
+      "printable characters without spaces",
+      (s) => !hasControlChars(s) && !/\s/.test(s),
+    ),
   },
   p2p: {
     laddr: str(

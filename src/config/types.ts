@@ -26,6 +26,15 @@ export interface RpcConfig {
   readonly maxOpenConnections: number;
   /** Requests per second per client IP; 0 = unlimited. */
   readonly rateLimitPerIp: number;
+  /** Websocket connections at once; 0 turns /websocket off. */
+  readonly maxSubscriptionClients: number;
+  readonly maxSubscriptionsPerClient: number;
+  /** Unread messages a websocket client may pile up before it is dropped as slow. */
+  readonly subscriptionBufferSize: number;
+  /** Serve the unsafe methods (dial_peers, unsafe_flush_mempool) to callers with the admin token. */
+  readonly unsafe: boolean;
+  /** `Authorization: Bearer <token>` for unsafe methods (at least 16 characters when `unsafe`). */
+  readonly adminToken: string;
 }
 
 export interface P2pConfig {

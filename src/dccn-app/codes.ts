@@ -27,6 +27,36 @@ export const ResultCode = {
   UNKNOWN_QUERY: 20,
   INVALID_QUERY: 21,
   HEIGHT_UNAVAILABLE: 22,
+  // WebAssembly contracts (src/dccn-app/contracts); the log starts with the VM's error code.
+  /** Deploy refused the code (invalid wasm, float instructions, disallowed imports, too large…). */
+  CONTRACT_REJECTED: 40,
+  CODE_NOT_FOUND: 41,
+  CONTRACT_NOT_FOUND: 42,
+  /** The contract call failed (trap, abort, stack overflow, re-entrancy…); its state changes were undone. */
+  CONTRACT_FAILED: 43,
+  // Marketplace (src/dccn-app/market); the log starts with the market's detailed error code.
+  /** Malformed resources, task, instance or label. */
+  MARKET_INVALID_INPUT: 60,
+  /** No such provider, instance or task. */
+  MARKET_NOT_FOUND: 61,
+  /** The provider or instance is already registered. */
+  MARKET_ALREADY_EXISTS: 62,
+  /** No registered instance covers the task's demand and constraints. */
+  MARKET_NO_FITTING_INSTANCE: 63,
+  /** Every instance that covers the demand costs more than the task's maximum price. */
+  MARKET_PRICE_ABOVE_MAX: 64,
+  /** The sender is not the task's owner, assignee or counterparty. */
+  MARKET_NOT_AUTHORIZED: 65,
+  /** The task's status does not allow this (already finished, not running, …). */
+  MARKET_TASK_STATE: 66,
+  /** A usage period that is malformed, outside the task's time, duplicate or overlapping. */
+  MARKET_METER_INVALID: 67,
+  /** Usage beyond the task's allocation or beyond what its escrow can pay. */
+  MARKET_METER_EXCEEDS: 68,
+  /** The party has already rated this task. */
+  MARKET_ALREADY_RATED: 69,
+  /** The instance's capacity is in use or it is retired. */
+  MARKET_INSTANCE_BUSY: 70,
 } as const;
 
 export type ResultCodeName = keyof typeof ResultCode;

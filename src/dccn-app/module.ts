@@ -8,7 +8,13 @@
  * floats or unordered iteration; money as bigint; reject bad input by throwing `AppError`
  * before writing, or rely on the app to drop the msg layer's writes when a msg fails.
  */
-import type { AbciEvent, BeginBlockRequest, EndBlockRequest, ValidatorUpdate } from "../abci/types.js";
+import type {
+  AbciEvent,
+  BeginBlockRequest,
+  EndBlockRequest,
+  GenesisValidator,
+  ValidatorUpdate,
+} from "../abci/types.js";
 import type { GasMeter } from "./gas.js";
 import type { AppParams } from "./params.js";
 import type { KvReader, KvStore } from "./state/kv.js";
@@ -31,6 +37,10 @@ export interface BlockContext extends ChainContext {
 export interface MsgContext extends BlockContext {
   /** The signer of the tx (20-byte address). */
   readonly sender: Uint8Array;
+  /** The tx's nonce (the sender's account nonce before this tx). */
+  readonly nonce: number;
+  /** The tx's gas price, base units per gas. */
+  readonly gasPrice: bigint;
   readonly gas: GasMeter;
 }
 
@@ -38,6 +48,8 @@ export interface GenesisContext extends ChainContext {
   readonly store: KvStore;
   readonly initialHeight: number;
   readonly genesisTimeMs: number;
+  /** The genesis validator set InitChain received (it stays in force: the app returns none). */
+  readonly validators: readonly GenesisValidator[];
 }
 
 export interface MsgHandler<M> {
@@ -48,8 +60,12 @@ export interface MsgHandler<M> {
   decode(value: Uint8Array): M;
   /** What the sender must hold on top of the maximum fee for CheckTx to admit the tx. */
   spend(msg: M): bigint;
-  /** Executes the msg against `ctx.store`; throws AppError to fail it (its writes are dropped). */
-  deliver(ctx: MsgContext, msg: M): void | Promise<void>;
+  /**
+   * Executes the msg against `ctx.store`; throws AppError to fail it (its writes are dropped).
+   * Bytes it returns become the result's `data` (e.g. a contract call's return value).
+   */
+  // biome-ignore lint/suspicious/noConfusingVoidType: most handlers return nothing (void).
+  deliver(ctx: MsgContext, msg: M): void | Uint8Array | Promise<void | Uint8Array>;
 }
 
 /** A handler whose msg type has been erased, for registries. */

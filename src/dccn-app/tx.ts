@@ -239,16 +239,20 @@ export async function deliverTx(
     timeMs: block.timeMs,
     events: [],
     sender,
+    nonce: tx.body.nonce,
+    gasPrice: tx.body.gasPrice,
     gas,
   };
   let code: number = ResultCode.OK;
   let log = "";
+  let data: Uint8Array = EMPTY;
   try {
     gas.consume(a.msgGas, tx.body.msg.typeUrl);
-    await reg.handler.deliver(ctx, a.msg);
+    data = (await reg.handler.deliver(ctx, a.msg)) ?? EMPTY;
     layer.writeTo(store);
   } catch (err) {
     layer.discard();
+    data = EMPTY;
     if (err instanceof AppError) {
       code = err.resultCode;
       log = err.message;
@@ -268,5 +272,5 @@ export async function deliverTx(
   const events: AbciEvent[] = [txEvent(fee, sender, tx.body.nonce)];
   if (code === ResultCode.OK)
     events.push(messageEvent(tx.body.msg.typeUrl, sender, reg.module), ...ctx.events);
-  return execResult(code, log, tx.body.gasLimit, gas.used, events);
+  return { ...execResult(code, log, tx.body.gasLimit, gas.used, events), data };
 }

@@ -4,9 +4,10 @@
  * code, not configuration. Each feature adds its own line here.
  */
 import { contractsModule } from "../dccn-app/contracts/index.js";
+import { marketModule } from "../dccn-app/market/index.js";
 import type { Module } from "../dccn-app/module.js";
 import { createStakingModule } from "../dccn-app/staking/index.js";
 
 export function appModules(): Module[] {
-  return [contractsModule(), createStakingModule()];
+  return [contractsModule(), marketModule, createStakingModule()];
 }

@@ -9,6 +9,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { verifyCommit } from "../../src/abci/commit-verify.js";
 import { fromBase64, fromHex, toHexUpper } from "../../src/codec/bytes.js";
+import { parseAddress } from "../../src/crypto/address.js";
+import { type AccountQueryResponseLike, verifyAccountProof } from "../../src/dccn-app/client.js";
 import {
   type BlockIdFlag,
   type Commit,
@@ -150,11 +152,15 @@ export async function rpc<T = unknown>(
   method: string,
   params: Record<string, unknown> = {},
 ): Promise<T> {
-  const res = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
-  });
+  const post = () =>
+    fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+    });
+  // A synchronous CLI run (runCli) blocks this event loop; a kept-alive socket the server closed
+  // meanwhile fails on reuse. One retry on a fresh connection is then the right answer.
+  const res = await post().catch(() => post());
   const body = (await res.json()) as { result?: T; error?: { code: number; message: string; data?: string } };
   if (body.error) throw new Error(`${method}: ${body.error.message} ${body.error.data ?? ""}`);
   return body.result as T;
@@ -256,13 +262,18 @@ export async function initTestHome(prefix: string, opts: TestHomeOptions): Promi
   return { home, rpcPort, p2pPort, validatorKey: init.key };
 }
 
-/** Balance and nonce of `address` through `abci_query /account/…` (zero for an unseen account). */
+/**
+ * Balance and nonce of `address` through `abci_query /account/…` (zero for an unseen account),
+ * at `height` (default: the latest).
+ */
 export async function queryAccount(
   url: string,
   address: string,
+  height?: number,
 ): Promise<{ balance: bigint; nonce: number }> {
   const r = await rpc<{ response: { code: number; log: string; value: string | null } }>(url, "abci_query", {
     path: `/account/${address}`,
+    ...(height === undefined ? {} : { height: String(height) }),
   });
   if (r.response.code !== 0) throw new Error(`account query for ${address} failed: ${r.response.log}`);
   if (r.response.value === null || r.response.value === "") return { balance: 0n, nonce: 0 };
@@ -271,6 +282,25 @@ export async function queryAccount(
     nonce: number | string;
   };
   return { balance: BigInt(doc.balance), nonce: Number(doc.nonce) };
+}
+
+/**
+ * Fees the staking module has paid out of the fee collector in blocks 1..`toHeight` (the `fees`
+ * of each `block_rewards` event): with the collector's balance at `toHeight` they must add up to
+ * every fee charged in those blocks.
+ */
+export async function feesPaidOut(url: string, toHeight: number): Promise<bigint> {
+  let total = 0n;
+  for (let height = 1; height <= toHeight; height++) {
+    const r = await rpc<{
+      finalize_block_events: { type: string; attributes: { key: string; value: string }[] }[] | null;
+    }>(url, "block_results", { height: String(height) });
+    for (const e of r.finalize_block_events ?? []) {
+      if (e.type !== "block_rewards") continue;
+      total += BigInt(e.attributes.find((a) => a.key === "fees")?.value ?? "0");
+    }
+  }
+  return total;
 }
 
 interface RpcBlockJson {
@@ -301,6 +331,11 @@ export interface CheckedBlock {
   /** base64 → upper hex of `block_results.app_hash`. */
   readonly appHashAfter: string;
   readonly headerAppHash: string;
+  /**
+   * State after this block of each account in `proveAccounts` (bech32 → balance, nonce),
+   * verified by its SMT proof against the next header's app hash; absent for the last block.
+   */
+  readonly accounts?: ReadonlyMap<string, { readonly balance: bigint; readonly nonce: number }>;
 }
 
 export interface ChainCheck {
@@ -341,15 +376,26 @@ function commitFromJson(c: RpcBlockJson["block"]["last_commit"]): Commit {
   };
 }
 
+export interface ChainCheckOptions {
+  /** Accounts queried with `prove=true` after every block but the last, proofs checked. */
+  readonly proveAccounts?: readonly string[];
+}
+
 /**
  * Fetches blocks 1..`toHeight` and checks every link a client relies on: the block id is the
  * hash of the header as served, last_block_id and last_commit point at the previous block, the
  * last commit verifies against the previous height's validator set and hashes to
  * last_commit_hash, data_hash is the Merkle root of the txs, validators_hash matches
- * `validators`, and each header's app_hash is the app hash `block_results` reports after the
- * previous height.
+ * `validators`, each header's app_hash is the app hash `block_results` reports after the
+ * previous height and — for `proveAccounts` — the root the app's state proofs at that height
+ * verify against.
  */
-export async function checkChain(url: string, toHeight: number): Promise<ChainCheck> {
+
+export async function checkChain(
+  url: string,
+  toHeight: number,
+  opts: ChainCheckOptions = {},
+): Promise<ChainCheck> {
   const problems: string[] = [];
   const blocks: CheckedBlock[] = [];
   const sets = new Map<number, ValidatorSet>();
@@ -411,6 +457,29 @@ export async function checkChain(url: string, toHeight: number): Promise<ChainCh
           `${at}: app_hash ${toHexUpper(header.appHash)} ≠ app hash after ${height - 1} ${prev.appHashAfter}`,
         );
     }
+    // The app's own state at height-1, proven against this header's app hash: the header
+    // carries the root of what the app committed, not only what block_results echoes.
+    const before = blocks[height - 2];
+    if (before !== undefined && opts.proveAccounts !== undefined) {
+      const accounts = new Map<string, { balance: bigint; nonce: number }>();
+      for (const address of opts.proveAccounts) {
+        const q = await rpc<{ response: AccountQueryResponseLike & { code: number; log: string } }>(
+          url,
+          "abci_query",
+          { path: `/account/${address}`, height: String(height - 1), prove: true },
+        );
+        try {
+          if (q.response.code !== 0) throw new Error(q.response.log);
+          const a = verifyAccountProof(header.appHash, parseAddress(address), q.response);
+          accounts.set(address, { balance: a.balance, nonce: a.nonce });
+        } catch (err) {
+          problems.push(
+            `${at}: account ${address} at ${height - 1} does not prove against app_hash: ${String(err)}`,
+          );
+        }
+      }
+      blocks[height - 2] = { ...before, accounts };
+    }
     const appHashAfter = toHexUpper(fromBase64(results.app_hash));
     blocks.push({
       height,
@@ -422,4 +491,49 @@ export async function checkChain(url: string, toHeight: number): Promise<ChainCh
     prev = { hash, appHashAfter };
   }
   return { blocks, problems };
+}
+
+/** A committed transfer as the ledger check needs it. */
+export interface LedgerTransfer {
+  readonly from: string;
+  readonly to: string;
+  readonly amount: bigint;
+  readonly fee: bigint;
+}
+
+/**
+ * Replays `transfers` block by block from the genesis balances and compares the running result
+ * with the proven account states of `chain` (see `checkChain`'s `proveAccounts`): every balance
+ * and nonce after every block. Returns the problems found and the balances after the last block.
+ */
+export function checkLedger(
+  chain: ChainCheck,
+  genesis: ReadonlyMap<string, bigint>,
+  transfers: ReadonlyMap<string, LedgerTransfer>,
+): { problems: string[]; balances: Map<string, bigint>; nonces: Map<string, number> } {
+  const problems: string[] = [];
+  const balances = new Map(genesis);
+  const nonces = new Map<string, number>();
+  for (const b of chain.blocks) {
+    for (const hash of b.txHashes) {
+      const t = transfers.get(hash);
+      if (t === undefined) {
+        problems.push(`block ${b.height}: unknown tx ${hash}`);
+        continue;
+      }
+      balances.set(t.from, (balances.get(t.from) ?? 0n) - t.amount - t.fee);
+      balances.set(t.to, (balances.get(t.to) ?? 0n) + t.amount);
+      nonces.set(t.from, (nonces.get(t.from) ?? 0) + 1);
+    }
+    for (const [address, got] of b.accounts ?? []) {
+      const balance = balances.get(address) ?? 0n;
+      const nonce = nonces.get(address) ?? 0;
+      if (got.balance !== balance || got.nonce !== nonce) {
+        problems.push(
+          `after block ${b.height}: ${address} has ${got.balance} (nonce ${got.nonce}), expected ${balance} (nonce ${nonce})`,
+        );
+      }
+    }
+  }
+  return { problems, balances, nonces };
 }
