@@ -6,7 +6,6 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { BlockExecutor } from "../abci/executor.js";
 import { handshake } from "../abci/handshake.js";
-import type { Application } from "../abci/types.js";
 import { toHex, utf8 } from "../codec/bytes.js";
 import { configPaths } from "../config/config.js";
 import { loadNodeKey } from "../config/node-key.js";

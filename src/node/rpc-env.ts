@@ -9,8 +9,9 @@ import { serializeGenesis } from "../genesis/genesis.js";
 import type { GenesisDoc } from "../genesis/types.js";
 import type { EventIndexReader } from "../indexer/indexer.js";
 import type { Mempool } from "../mempool/mempool.js";
+import { parsePeerAddress } from "../p2p/addrs.js";
 import type { Signer } from "../privval/signer.js";
-import type { RpcEnv, RpcNetInfo } from "../rpc/env.js";
+import type { RpcDialOptions, RpcEnv, RpcNetInfo } from "../rpc/env.js";
 import type { StateStore } from "../state/state-store.js";
 import type { BlockStore } from "../store/block-store.js";
 import type { ConsensusHost } from "./consensus-host.js";
@@ -76,6 +77,7 @@ export function buildRpcEnv(p: RpcEnvParts): RpcEnv {
     },
     netInfo: () => netInfo(p),
     flushMempool: () => p.mempool.flush(),
+    ...dialer(p.network),
   };
 }
 
@@ -100,5 +102,16 @@ function netInfo(p: RpcEnvParts): RpcNetInfo {
       remoteIp: /\/ip[46]\/([^/]+)/.exec(peer.remoteAddr)?.[1] ?? "",
       connectedForMs: peer.openedAtMs === 0 ? 0 : Date.now() - peer.openedAtMs,
     })),
+  };
+}
+
+function dialer(net: NodeNetwork | null): Pick<RpcEnv, "dialPeers"> {
+  if (net === null) return {};
+  return {
+    dialPeers: async (peers: readonly string[], opts: RpcDialOptions) => {
+      // Parse all first so one bad address refuses the whole call.
+      for (const peer of peers) parsePeerAddress(peer);
+      await Promise.all(peers.map((peer) => net.host.dialAddress(peer, opts.persistent)));
+    },
   };
 }

@@ -511,6 +511,19 @@ export class P2pHost {
     }
   }
 
+  /**
+   * Dials `addr` (a multiaddr ending in /p2p/<id>) now; a persistent peer is also redialled
+   * whenever it drops (RPC `dial_peers`). Throws P2pError for a malformed address.
+   */
+  async dialAddress(addr: string, persistent: boolean): Promise<boolean> {
+    const peer = parsePeerAddress(addr);
+    if (persistent && !this.persistentIds.has(peer.peerId)) {
+      this.persistent.push(peer);
+      this.persistentIds.add(peer.peerId);
+    }
+    return this.dialPeer(peer.peerId, [peer.multiaddr]);
+  }
+
   private async dialPeer(id: string, addrs: readonly Multiaddr[]): Promise<boolean> {
     if (this.dialing.has(id) || this.scorer.isBanned(id) || !this.isStarted) return false;
     this.dialing.add(id);
