@@ -5,10 +5,11 @@ import { RpcClient } from "../client/rpc-client.js";
 import { loadConfig, rpcUrlFromLaddr } from "../config/config.js";
 import { ConfigError } from "../config/errors.js";
 import { defaultHome, resolveHome } from "../config/home.js";
-import { openKeyring } from "../keyring/open.js";
+import { KEYRING_BACKENDS, openKeyring } from "../keyring/open.js";
 import type { Keyring } from "../keyring/types.js";
 import type { CliDeps } from "./deps.js";
 import type { OutputFormat } from "./io.js";
+import { KEYRING_PASSWORD_ENV, keyringPasswords } from "./passwords.js";
 
 export const DEFAULT_RPC_URL = "http://127.0.0.1:26657";
 
@@ -39,16 +40,35 @@ export function withNode(cmd: Command): Command {
 }
 
 export function withKeyring(cmd: Command): Command {
-  return cmd.addOption(
-    new Option("--keyring-backend <name>", "where keys are kept").choices(["test"]).default("test"),
-  );
+  return cmd
+    .addOption(
+      new Option("--keyring-backend <name>", "where keys are kept: test (unencrypted) or file (encrypted)")
+        .choices(KEYRING_BACKENDS)
+        .default("test")
+        .env("DCCN_KEYRING_BACKEND"),
+    )
+    .option(
+      "--password-file <file>",
+      `file keyring: read the key's password from the first line of <file> (or set ${KEYRING_PASSWORD_ENV})`,
+    );
 }
 
 export const homeOf = (opts: { home?: string }, fallback = defaultHome()): string =>
   opts.home === undefined ? fallback : resolveHome(opts.home);
 
-export function keyringOf(opts: { home?: string; keyringBackend?: string }): Keyring {
-  return openKeyring(homeOf(opts), opts.keyringBackend ?? "test");
+export interface KeyringOptions {
+  readonly home?: string;
+  readonly keyringBackend?: string;
+  readonly passwordFile?: string;
+}
+
+/** The keyring the options select; the file backend asks for passwords as passwords.ts says. */
+export function keyringOf(ctx: CliContext, opts: KeyringOptions): Keyring {
+  const kdf = ctx.deps.keyringKdf;
+  return openKeyring(homeOf(opts), opts.keyringBackend ?? "test", {
+    password: keyringPasswords(ctx, opts),
+    ...(kdf === undefined ? {} : { scrypt: kdf }),
+  });
 }
 
 /** --node, else the RPC address in the home's config, else the default port on localhost. */

@@ -5,8 +5,10 @@
  */
 
 import type { LogConfig } from "../config/types.js";
+import type { ScryptParams } from "../keyring/envelope.js";
 import { createLogger, type Logger } from "../log.js";
 import { type CliIo, processIo } from "./io.js";
+import { promptHidden } from "./prompt.js";
 
 export type NodeRole = "validator" | "full";
 
@@ -38,6 +40,12 @@ export interface CliDeps {
   now(): number;
   /** Injected into RPC clients (tests); defaults to the global fetch. */
   readonly fetch?: typeof fetch;
+  /** Asks for a secret without echoing it; absent when there is no terminal. */
+  readonly promptPassword?: (question: string) => Promise<string>;
+  /** KDF cost of new encrypted keys and exports (tests use a cheap one); default N=2^17, r=8, p=1. */
+  readonly keyringKdf?: ScryptParams;
+  /** Environment variables read by commands (DCCN_KEYRING_PASSWORD, …); default process.env. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 /** SIGINT/SIGTERM once: graceful stop. A second one: leave immediately. */
@@ -69,5 +77,6 @@ export function defaultDeps(io: CliIo = processIo): CliDeps {
     waitForShutdown: waitForSignal,
     makeLogger: (cfg) => createLogger("node", { level: cfg.level, json: cfg.format === "json" }),
     now: () => Date.now(),
+    ...(process.stdin.isTTY ? { promptPassword: promptHidden } : {}),
   };
 }

@@ -1,6 +1,11 @@
 import { DccnError } from "../errors.js";
 
-export type CliErrorCode = "CLI_USAGE" | "INIT_HOME_EXISTS";
+export type CliErrorCode =
+  | "CLI_USAGE"
+  | "INIT_HOME_EXISTS"
+  | "PASSWORD_FILE_UNREADABLE"
+  | "PASSWORD_MISMATCH"
+  | "INPUT_UNREADABLE";
 
 export class CliError extends DccnError<CliErrorCode> {
   constructor(code: CliErrorCode, message: string, meta: Record<string, unknown> = {}) {

@@ -8,6 +8,12 @@ export {
 } from "../dccn-app/bank/msg-send.js";
 export * from "./amount.js";
 export * from "./dccn-client.js";
+export * from "./errors.js";
+export * from "./gas.js";
+export * from "./market.js";
 export * from "./rpc-client.js";
 export type * from "./rpc-types.js";
+export * from "./staking.js";
 export * from "./tx-builder.js";
+export * from "./tx-doc.js";
+export * from "./wasm.js";

@@ -6,14 +6,27 @@
 import { fromHex, toBase64, toHex } from "../codec/bytes.js";
 import { DccnError } from "../errors.js";
 import type {
+  AbciInfoResult,
   AbciQueryResult,
+  BlockchainResult,
   BlockResult,
   BlockResultsResult,
+  BlockSearchResult,
+  BroadcastTxAsyncResult,
   BroadcastTxCommitResult,
   BroadcastTxSyncResult,
+  CheckTxResultJson,
+  CommitResult,
+  ConsensusParamsResult,
+  GenesisChunkResult,
+  GenesisResult,
+  HeaderResult,
+  NetInfoResult,
   NumUnconfirmedTxsResult,
   StatusResult,
   TxResult,
+  TxSearchResult,
+  UnconfirmedTxsResult,
   ValidatorsResult,
 } from "./rpc-types.js";
 
@@ -51,6 +64,13 @@ export interface RpcClientOptions {
   readonly fetch?: typeof fetch;
 }
 
+/** Paging and ordering of tx_search and block_search (CometBFT: page from 1, per_page up to 100). */
+export interface SearchParams {
+  readonly page?: number;
+  readonly perPage?: number;
+  readonly orderBy?: "asc" | "desc";
+}
+
 export interface AbciQueryParams {
   readonly path: string;
   readonly data?: Uint8Array;
@@ -80,20 +100,23 @@ export function normalizeRpcUrl(url: string): string {
   return parsed.toString();
 }
 
-/** A tx hash as hex (any case, optional 0x) or bytes → the base64 CometBFT's `tx` expects. */
-function hashParam(hash: string | Uint8Array): string {
-  if (typeof hash !== "string") return toBase64(hash);
+/** A 32-byte hash as hex (any case, optional 0x) or bytes. */
+function hashBytes(hash: string | Uint8Array): Uint8Array {
+  if (typeof hash !== "string") return hash;
   try {
-    const bytes = fromHex(hash);
-    if (bytes.length === 32) return toBase64(bytes);
+    const bytes = fromHex(hash.replace(/^0x/i, ""));
+    if (bytes.length === 32) return bytes;
   } catch {
     // reported below
   }
   throw new DccnError<"TX_HASH_INVALID">(
     "TX_HASH_INVALID",
-    `a tx hash is 64 hex characters, got ${JSON.stringify(hash)}`,
+    `a hash is 64 hex characters, got ${JSON.stringify(hash)}`,
   );
 }
+
+/** A hash → the base64 CometBFT's `tx` and `block_by_hash` take ([]byte parameters). */
+const hashParam = (hash: string | Uint8Array): string => toBase64(hashBytes(hash));
 
 const optionalInt = (n: number | undefined): string | undefined => (n === undefined ? undefined : String(n));
 
@@ -215,6 +238,81 @@ export class RpcClient {
 
   numUnconfirmedTxs(limit?: number): Promise<NumUnconfirmedTxsResult> {
     return this.call("num_unconfirmed_txs", { limit: optionalInt(limit) });
+  }
+
+  broadcastTxAsync(tx: Uint8Array): Promise<BroadcastTxAsyncResult> {
+    return this.call("broadcast_tx_async", { tx: toBase64(tx) });
+  }
+
+  /** Runs the app's CheckTx on `tx` without adding it to the mempool. */
+  checkTx(tx: Uint8Array): Promise<CheckTxResultJson> {
+    return this.call("check_tx", { tx: toBase64(tx) });
+  }
+
+  unconfirmedTxs(limit?: number): Promise<UnconfirmedTxsResult> {
+    return this.call("unconfirmed_txs", { limit: optionalInt(limit) });
+  }
+
+  abciInfo(): Promise<AbciInfoResult> {
+    return this.call("abci_info");
+  }
+
+  blockByHash(hash: string | Uint8Array): Promise<BlockResult> {
+    return this.call("block_by_hash", { hash: hashParam(hash) });
+  }
+
+  header(height?: number): Promise<HeaderResult> {
+    return this.call("header", { height: optionalInt(height) });
+  }
+
+  headerByHash(hash: string | Uint8Array): Promise<HeaderResult> {
+    return this.call("header_by_hash", { hash: toHex(hashBytes(hash)) });
+  }
+
+  /** Block metas from maxHeight down to minHeight (at most 20; 0 = unbounded). */
+  blockchain(minHeight = 0, maxHeight = 0): Promise<BlockchainResult> {
+    return this.call("blockchain", { minHeight: String(minHeight), maxHeight: String(maxHeight) });
+  }
+
+  commit(height?: number): Promise<CommitResult> {
+    return this.call("commit", { height: optionalInt(height) });
+  }
+
+  genesis(): Promise<GenesisResult> {
+    return this.call("genesis");
+  }
+
+  genesisChunked(chunk: number): Promise<GenesisChunkResult> {
+    return this.call("genesis_chunked", { chunk: String(chunk) });
+  }
+
+  consensusParams(height?: number): Promise<ConsensusParamsResult> {
+    return this.call("consensus_params", { height: optionalInt(height) });
+  }
+
+  netInfo(): Promise<NetInfoResult> {
+    return this.call("net_info");
+  }
+
+  /** Committed txs matching a CometBFT query, e.g. `transfer.sender='ankr1…' AND tx.height>5`. */
+  txSearch(query: string, p: SearchParams & { readonly prove?: boolean } = {}): Promise<TxSearchResult> {
+    return this.call("tx_search", {
+      query,
+      prove: p.prove ?? false,
+      page: optionalInt(p.page),
+      per_page: optionalInt(p.perPage),
+      order_by: p.orderBy,
+    });
+  }
+
+  /** Blocks whose BeginBlock/EndBlock events match a query, e.g. `block.height >= 10`. */
+  blockSearch(query: string, p: SearchParams = {}): Promise<BlockSearchResult> {
+    return this.call("block_search", {
+      query,
+      page: optionalInt(p.page),
+      per_page: optionalInt(p.perPage),
+      order_by: p.orderBy,
+    });
   }
 
   validators(height?: number, page?: number, perPage?: number): Promise<ValidatorsResult> {

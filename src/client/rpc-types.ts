@@ -146,3 +146,89 @@ export interface ValidatorsResult {
   readonly count: string;
   readonly total: string;
 }
+
+/** `code` is always 0: async broadcasts return before CheckTx. */
+export type BroadcastTxAsyncResult = BroadcastTxSyncResult;
+
+/** `check_tx`: the app's CheckTx answer (the tx does not enter the mempool). */
+export type CheckTxResultJson = ExecTxResultJson;
+
+export interface AbciInfoResult {
+  readonly response: {
+    readonly data: string;
+    readonly version: string;
+    readonly app_version: string;
+    readonly last_block_height: string;
+    /** base64 */
+    readonly last_block_app_hash: string;
+  };
+}
+
+export interface HeaderResult {
+  readonly header: BlockResult["block"]["header"] | null;
+}
+
+export interface BlockMetaJson {
+  readonly block_id: BlockId;
+  readonly block_size: string;
+  readonly header: BlockResult["block"]["header"];
+  readonly num_txs: string;
+}
+
+export interface BlockchainResult {
+  readonly last_height: string;
+  readonly block_metas: readonly BlockMetaJson[];
+}
+
+export interface CommitResult {
+  readonly signed_header: {
+    readonly header: BlockResult["block"]["header"];
+    readonly commit: {
+      readonly height: string;
+      readonly round: number;
+      readonly block_id: BlockId;
+      readonly signatures: readonly unknown[];
+    } | null;
+  };
+  readonly canonical: boolean;
+}
+
+export interface TxSearchResult {
+  readonly txs: readonly TxResult[];
+  readonly total_count: string;
+}
+
+export interface BlockSearchResult {
+  readonly blocks: readonly BlockResult[];
+  readonly total_count: string;
+}
+
+export interface GenesisResult {
+  readonly genesis: {
+    readonly genesis_time: string;
+    readonly chain_id: string;
+    readonly initial_height: string;
+    readonly [key: string]: unknown;
+  };
+}
+
+export interface GenesisChunkResult {
+  readonly chunk: string;
+  readonly total: string;
+  /** base64 */
+  readonly data: string;
+}
+
+export interface ConsensusParamsResult {
+  readonly block_height: string;
+  readonly consensus_params: Readonly<Record<string, unknown>>;
+}
+
+export interface NetInfoResult {
+  readonly listening: boolean;
+  readonly listeners: readonly string[];
+  readonly n_peers: string;
+  readonly peers: readonly unknown[];
+}
+
+export type UnconfirmedTxsResult = NumUnconfirmedTxsResult;

@@ -28,6 +28,7 @@ export {
   type ResultCodeName,
   resultCodeName,
 } from "./codes.js";
+export { CONTRACTS_MODULE_NAME, contractAddress, contractsModule } from "./contracts/index.js";
 export { messageEvent, txEvent } from "./events.js";
 export { GasMeter } from "./gas.js";
 export type {

@@ -22,7 +22,7 @@ export interface MethodTableOptions {
 
 export function createMethodTable(env: RpcEnv, opts: MethodTableOptions): RpcMethodTable {
   const all: Record<string, RpcMethod> = {
-    ...infoMethods(env, { rpcAddress: opts.rpcAddress }),
+    ...infoMethods(env, { rpcAddress: opts.rpcAddress, logger: opts.logger }),
     ...blockMethods(env),
     ...txMethods(env, { timeoutBroadcastTxCommitMs: opts.timeoutBroadcastTxCommitMs, logger: opts.logger }),
     ...searchMethods(env),

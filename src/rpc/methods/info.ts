@@ -1,4 +1,6 @@
 /** health, status, net_info, genesis, abci_info, abci_query. */
+
+import type { Logger } from "../../log.js";
 import type { RpcEnv } from "../env.js";
 import { RpcError } from "../errors.js";
 import {
@@ -10,6 +12,7 @@ import {
   renderQueryResponse,
   rfc3339,
 } from "../format.js";
+import { cometGenesisJson } from "../genesis.js";
 import { RawJson } from "../json.js";
 import { latestUncommittedHeight, storedRange } from "./chain-view.js";
 import type { RpcMethod } from "./types.js";
@@ -17,6 +20,7 @@ import type { RpcMethod } from "./types.js";
 export interface InfoMethodOptions {
   /** Where this server listens, as `tcp://host:port` (shown in status.node_info.other). */
   readonly rpcAddress: () => string;
+  readonly logger: Logger;
 }
 
 /** CometBFT serves the genesis file in base64 chunks of 16 MiB. */
@@ -33,6 +37,11 @@ function genesisChunks(json: string): string[] {
 
 export function infoMethods(env: RpcEnv, opts: InfoMethodOptions): Record<string, RpcMethod> {
   let chunks: string[] | undefined;
+  let genesisText: string | undefined;
+  const genesis = (): string => {
+    genesisText ??= cometGenesisJson(env.genesisJson, opts.logger);
+    return genesisText;
+  };
   return {
     health: { params: [], call: async () => ({}) },
 
@@ -95,12 +104,12 @@ export function infoMethods(env: RpcEnv, opts: InfoMethodOptions): Record<string
       },
     },
 
-    genesis: { params: [], call: async () => ({ genesis: new RawJson(env.genesisJson.trim()) }) },
+    genesis: { params: [], call: async () => ({ genesis: new RawJson(genesis()) }) },
 
     genesis_chunked: {
       params: [{ name: "chunk", kind: "int" }],
       call: async (args) => {
-        chunks ??= genesisChunks(env.genesisJson.trim());
+        chunks ??= genesisChunks(genesis());
         const id = args.int("chunk") ?? 0;
         if (id < 0 || id > chunks.length - 1) {
           throw RpcError.internal(`there are ${chunks.length - 1} chunks, ${id} is invalid`);

@@ -156,7 +156,12 @@ describe("help and version", () => {
     ["keys", "import"],
     ["keys", "delete"],
     ["tx", "send"],
+    ["tx", "sign"],
+    ["tx", "broadcast"],
     ["query", "account"],
+    ["query", "params"],
+    ["query", "txs"],
+    ["query", "abci"],
     ["query", "block"],
     ["query", "tx"],
     ["version"],
@@ -261,6 +266,8 @@ describe("client commands against a JSON-RPC server", () => {
       "1.5ankr",
       "--memo",
       "hi",
+      "--gas",
+      "100000",
       "--home",
       home,
       "--node",
@@ -294,7 +301,20 @@ describe("client commands against a JSON-RPC server", () => {
       }),
       tx: () => ({ hash: "EE".repeat(32), height: "3", index: 0, tx_result: execResult(7, "boom"), tx: "" }),
     });
-    const args = ["tx", "send", "--from", "bob", "--to", seedAddress, "--amount", "1", "--nonce", "0"];
+    const args = [
+      "tx",
+      "send",
+      "--from",
+      "bob",
+      "--to",
+      seedAddress,
+      "--amount",
+      "1",
+      "--nonce",
+      "0",
+      "--gas",
+      "1",
+    ];
     const failed = await dccn([...args, "--home", home, "--node", server.url, "-o", "json"]);
     expect(failed.code).toBe(1);
     expect(failed.json()).toEqual({ hash: "EE".repeat(32), code: 7, height: 3 });

@@ -21,6 +21,8 @@ export async function dccn(args: string[], deps: Partial<CliDeps> = {}, stdin = 
     io: { out: (s) => out.push(s), err: (s) => err.push(s), readStdin: async () => stdin },
     now: () => GENESIS_NOW,
     makeLogger: () => silentLogger,
+    // Encrypted keys with a cheap KDF: the cost is stored in each file, the code path is the same.
+    keyringKdf: { log2n: 10, r: 8, p: 1 },
     ...deps,
   });
   const stdout = out.join("");

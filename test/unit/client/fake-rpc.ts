@@ -10,7 +10,7 @@ export interface RpcRequest {
   readonly params: Record<string, unknown>;
 }
 
-/** Return a result, or throw `{code, message, data}` to answer with a JSON-RPC error. */
+/** Return (or resolve) a result, or throw `RpcFailure` to answer with a JSON-RPC error. */
 export type Handler = (params: Record<string, unknown>) => unknown;
 
 export class RpcFailure {
@@ -32,7 +32,7 @@ export async function startFakeRpc(handlers: Record<string, Handler>): Promise<F
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
+    req.on("end", async () => {
       const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as {
         id: number;
         method: string;
@@ -43,7 +43,7 @@ export async function startFakeRpc(handlers: Record<string, Handler>): Promise<F
       let reply: unknown;
       try {
         if (handler === undefined) throw new RpcFailure(-32601, "Method not found", body.method);
-        reply = { jsonrpc: "2.0", id: body.id, result: handler(body.params) };
+        reply = { jsonrpc: "2.0", id: body.id, result: await handler(body.params ?? {}) };
       } catch (err) {
         if (!(err instanceof RpcFailure)) throw err;
         reply = {

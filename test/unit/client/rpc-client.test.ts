@@ -63,6 +63,43 @@ describe("RpcClient", () => {
     ]);
   });
 
+  it("encodes search, hash and range parameters as CometBFT expects", async () => {
+    const names = [
+      "tx_search",
+      "block_search",
+      "block_by_hash",
+      "header_by_hash",
+      "blockchain",
+      "check_tx",
+      "broadcast_tx_async",
+      "genesis_chunked",
+    ];
+    server = await startFakeRpc(Object.fromEntries(names.map((n) => [n, () => ({})])));
+    const rpc = new RpcClient(server.url);
+    await rpc.txSearch("transfer.sender='x'", { page: 2, perPage: 30, orderBy: "desc" });
+    await rpc.blockSearch("block.height>1");
+    await rpc.blockByHash(HASH);
+    await rpc.headerByHash(`0x${HASH.toLowerCase()}`);
+    await rpc.blockchain(3, 9);
+    await rpc.checkTx(Uint8Array.of(7));
+    await rpc.broadcastTxAsync(Uint8Array.of(8));
+    await rpc.genesisChunked(0);
+    const hashBytes = Buffer.from(HASH, "hex");
+    expect(server.requests).toEqual([
+      {
+        method: "tx_search",
+        params: { query: "transfer.sender='x'", prove: false, page: "2", per_page: "30", order_by: "desc" },
+      },
+      { method: "block_search", params: { query: "block.height>1" } },
+      { method: "block_by_hash", params: { hash: toBase64(hashBytes) } },
+      { method: "header_by_hash", params: { hash: toHex(hashBytes) } },
+      { method: "blockchain", params: { minHeight: "3", maxHeight: "9" } },
+      { method: "check_tx", params: { tx: "Bw==" } },
+      { method: "broadcast_tx_async", params: { tx: "CA==" } },
+      { method: "genesis_chunked", params: { chunk: "0" } },
+    ]);
+  });
+
   it("surfaces the JSON-RPC error's code, message and data", async () => {
     server = await startFakeRpc({
       tx: () => {
@@ -160,7 +197,13 @@ describe("DccnClient", () => {
       },
     });
     const client = new DccnClient(server.url);
-    const out = await client.send({ key, to, amount: "2ankr", wait: { pollIntervalMs: 1 } });
+    const out = await client.send({
+      key,
+      to,
+      amount: "2ankr",
+      gasLimit: 100_000,
+      wait: { pollIntervalMs: 1 },
+    });
     expect(out).toMatchObject({ code: 0, height: 42, gasUsed: 42000 });
     expect(polls).toBe(3);
     const tx = decodeTx(broadcast!);
@@ -182,11 +225,13 @@ describe("DccnClient", () => {
       }),
     });
     const client = new DccnClient(server.url, { chainId: "c" });
-    const err = await client.send({ key, to, amount: 1n, nonce: 0 }).catch((e: unknown) => e);
+    const err = await client
+      .send({ key, to, amount: 1n, nonce: 0, gasLimit: 100_000 })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DccnClientError);
     expect(err).toMatchObject({ code: "TX_REJECTED", meta: { code: 5, hash: HASH } });
     expect((err as Error).message).toContain("insufficient funds");
-    // Given nonce and chain id: no status or account round trip.
+    // Given nonce, gas and chain id: no status, account or check_tx round trip.
     expect(server.requests.map((r) => r.method)).toEqual(["broadcast_tx_sync"]);
   });
 
@@ -204,6 +249,7 @@ describe("DccnClient", () => {
       to,
       amount: 1n,
       nonce: 2,
+      gasLimit: 100_000,
       mode: "commit",
     });
     expect(out).toMatchObject({ hash: HASH, code: 11, height: 9, log: "out of gas" });

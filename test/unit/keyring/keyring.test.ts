@@ -120,10 +120,11 @@ describe("test keyring", () => {
     expect((await keyring.add("fine")).name).toBe("fine");
   });
 
-  it("knows only the test backend for now", () => {
+  it("knows the test and file backends", () => {
     expect(() => openKeyring(home, "os")).toThrow(
       expect.objectContaining({ code: "KEYRING_BACKEND_UNKNOWN" }),
     );
     expect(openKeyring(home).backend).toBe("test");
+    expect(openKeyring(home, "file").backend).toBe("file");
   });
 });
