@@ -1,14 +1,23 @@
 /**
- * Marketplace core micro-benchmarks (issue 7): one EndBlock scheduling pass over 10,000 pending
- * tasks and 1,000 instances, the same at a tenth of the size (its 10× is the limit row, so the
- * ratio shows how cost grows: ~1 is linear, ~10 would be quadratic), and metering + settlement
- * of 10,000 usage reports.
+ * Marketplace benchmarks (issue 7): one EndBlock scheduling pass of the pure scheduler over
+ * 10,000 pending tasks and 1,000 instances, the same at a tenth of the size (its 10× is the
+ * limit row, so the ratio shows how cost grows: ~1 is linear, ~10 would be quadratic), metering
+ * + settlement of 10,000 usage reports, and the market module's whole EndBlock in a real
+ * DccnApp (state reads, scheduling, placement writes) for 1,000 pending tasks over 100 instances.
  */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { addressFromPublicKey, toBech32 } from "../src/crypto/address.js";
+import { PrivateKey } from "../src/crypto/ed25519.js";
+import { DccnApp } from "../src/dccn-app/index.js";
 import {
   acceptUsageReport,
   DEFAULT_SCHEDULER_PARAMS,
   type InstanceState,
   type MeterState,
+  marketModule,
+  marketMsgAny,
   newMeterState,
   ONE,
   type PendingTask,
@@ -19,13 +28,11 @@ import {
   scheduleTasks,
   settle,
 } from "../src/dccn-app/market/index.js";
+import { DEFAULT_CONSENSUS_PARAMS } from "../src/types/params.js";
+import { type AnyMsg, signTx } from "../src/types/tx.js";
+import type { BenchRow } from "./table.js";
 
-export interface MarketBenchRow {
-  readonly name: string;
-  readonly value: number;
-  readonly unit: string;
-  readonly limit?: { readonly name: string; readonly value: number; readonly unit: string };
-}
+export type MarketBenchRow = BenchRow & { readonly group: "market" };
 
 /** Small deterministic generator so every run measures the same market. */
 function lcg(seed: number): (n: number) => number {
@@ -165,6 +172,129 @@ function benchSettlement(reports: number): number {
   return reports / ((performance.now() - t0) / 1000);
 }
 
+const header = (height: number) => {
+  const z = new Uint8Array(32);
+  return {
+    chainId: "bench-market",
+    height,
+    timeMs: 1_700_000_000_000 + height * 1000,
+    lastBlockHash: z,
+    lastCommitHash: z,
+    dataHash: z,
+    validatorsHash: z,
+    nextValidatorsHash: z,
+    consensusHash: z,
+    appHash: z,
+    lastResultsHash: z,
+    evidenceHash: z,
+    proposerAddress: new Uint8Array(20),
+  };
+};
+
+/**
+ * The market module's EndBlock in a real app: `providers` × 10 instances registered, then
+ * `tasks` submissions from 20 tenants delivered in one block; returns EndBlock's wall time (ms)
+ * and how many tasks it placed.
+ */
+async function benchModuleEndBlock(
+  providers: number,
+  tasks: number,
+): Promise<{ ms: number; placed: number }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dccn-bench-market-"));
+  const app = await DccnApp.open({ dbPath: path.join(dir, "app.db"), modules: [marketModule] });
+  try {
+    const keys = Array.from({ length: providers + 20 }, (_, i) =>
+      PrivateKey.fromSeed(new Uint8Array(32).fill(i + 1)),
+    );
+    const addrs = keys.map((k) => toBech32(addressFromPublicKey(k.publicKey)));
+    await app.initChain({
+      timeMs: 1_700_000_000_000,
+      chainId: "bench-market",
+      initialHeight: 1,
+      consensusParams: DEFAULT_CONSENSUS_PARAMS,
+      validators: [],
+      appStateJson: JSON.stringify({
+        accounts: addrs.map((address) => ({ address, balance: (10n ** 30n).toString() })),
+      }),
+    });
+    const nonces = new Map<number, number>();
+    const tx = (who: number, msg: AnyMsg) => {
+      const nonce = nonces.get(who) ?? 0;
+      nonces.set(who, nonce + 1);
+      return signTx(keys[who]!, {
+        chainId: "bench-market",
+        nonce,
+        gasLimit: 10_000_000,
+        gasPrice: 0n,
+        memo: "",
+        msg,
+      });
+    };
+    const rnd = lcg(7);
+    const block = async (height: number, txs: Uint8Array[], timed: boolean) => {
+      await app.beginBlock({
+        hash: new Uint8Array(32),
+        header: header(height),
+        lastCommitInfo: { round: 0, votes: [] },
+        byzantineValidators: [],
+      });
+      for (const t of txs) {
+        const r = await app.deliverTx(t);
+        if (r.code !== 0) throw new Error(`bench tx failed: ${r.log}`);
+      }
+      const t0 = performance.now();
+      const end = await app.endBlock({ height });
+      const ms = performance.now() - t0;
+      await app.commit();
+      return { ms: timed ? ms : 0, events: end.events };
+    };
+    const setup: Uint8Array[] = [];
+    for (let p = 0; p < providers; p++) {
+      setup.push(
+        tx(p, marketMsgAny("registerProvider", { name: `dc-${p}`, region: REGIONS[p % 3]!, tags: [] })),
+      );
+      for (let j = 0; j < 10; j++) {
+        setup.push(
+          tx(
+            p,
+            marketMsgAny("addInstance", {
+              instanceId: `node-${j}`,
+              capacity: resources({ cpu: BigInt(8 + rnd(57)) * 1000n, memory: BigInt(16 + rnd(241)) * GiB }),
+              prices: resources({ cpu: BigInt(100 + rnd(900)) * 1000n, memory: BigInt(1 + rnd(100)) }),
+              region: "",
+              tags: [],
+            }),
+          ),
+        );
+      }
+    }
+    await block(1, setup, false);
+    const submits = Array.from({ length: tasks }, () =>
+      tx(
+        providers + rnd(20),
+        marketMsgAny("submitTask", {
+          kind: "job",
+          demand: resources({ cpu: BigInt(1 + rnd(40)) * 250n, memory: BigInt(1 + rnd(32)) * (GiB / 2n) }),
+          replicas: 1,
+          durationSec: 3600,
+          maxPricePerSec: BigInt(5 + rnd(50)) * 10n ** 11n,
+          appProvider: new Uint8Array(0),
+          appFeeBps: 0,
+          region: "",
+          tags: [],
+          minReputation: 0n,
+        }),
+      ),
+    );
+    const { ms, events } = await block(2, submits, true);
+    const placed = events.filter((e) => e.type === "market_task").length;
+    return { ms, placed };
+  } finally {
+    await app.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export async function benchMarket(): Promise<MarketBenchRow[]> {
   const big = marketForBench(1000, 10_000, 200, 1);
   const small = marketForBench(100, 1000, 20, 2);
@@ -173,24 +303,42 @@ export async function benchMarket(): Promise<MarketBenchRow[]> {
   const s = timeMs(5, () => scheduleTasks(small, paramsSmall));
   const b = timeMs(3, () => scheduleTasks(big, paramsBig));
   const rate = benchSettlement(10_000);
+  const mod = await benchModuleEndBlock(10, 1000);
+  const group = "market" as const;
   return [
-    { name: "market_schedule_1k_tasks_100_instances_ms", value: round(s.ms), unit: "ms" },
+    { group, name: "market_schedule_1k_tasks_100_instances_ms", value: round(s.ms), unit: "ms" },
     {
+      group,
       name: "market_schedule_1k_tasks_100_instances_placed",
       value: s.last.assignments.length,
       unit: "tasks",
     },
     {
+      group,
       name: "market_schedule_10k_tasks_1k_instances_ms",
       value: round(b.ms),
       unit: "ms",
       limit: { name: "10 × the 1k/100 run: linear growth", value: round(10 * s.ms), unit: "ms" },
     },
     {
+      group,
       name: "market_schedule_10k_tasks_1k_instances_placed",
       value: b.last.assignments.length,
       unit: "tasks",
     },
-    { name: "market_meter_settle_reports_per_s", value: Math.round(rate), unit: "reports/s" },
+    { group, name: "market_meter_settle_reports_per_s", value: Math.round(rate), unit: "reports/s" },
+    {
+      group,
+      name: "market_module_endblock_1k_pending_100_instances_ms",
+      value: round(mod.ms),
+      unit: "ms",
+      limit: { name: "the pure scheduler on 1k/100", value: round(s.ms), unit: "ms" },
+    },
+    {
+      group,
+      name: "market_module_endblock_1k_pending_100_instances_placed",
+      value: mod.placed,
+      unit: "tasks",
+    },
   ];
 }

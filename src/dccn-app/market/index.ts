@@ -1,7 +1,7 @@
 /**
- * DCCN marketplace core (issue 7, phase 1): pure, deterministic logic with plain data in and out —
- * task lifecycle, WDRF scheduler, metering checks, settlement math, reputation and rewards.
- * No storage and no transactions here; the app module wires these into state.
+ * DCCN marketplace (issue 7). The core is pure, deterministic logic with plain data in and out —
+ * task lifecycle, WDRF scheduler, metering checks, settlement math, reputation and rewards; the
+ * app module (module/) wires it into state: msgs, escrow, EndBlock scheduling, queries.
  */
 export { MarketError, type MarketErrorCode } from "./errors.js";
 export { applyBps, BPS_ONE, ema, lnFixed, MAX_INT64, mulDiv, ONE } from "./fixed.js";
@@ -26,6 +26,7 @@ export {
   newMeterState,
   type UsageReport,
 } from "./metering.js";
+export * from "./module/index.js";
 export { DEFAULT_MARKET_PARAMS, type MarketParams } from "./params.js";
 export { type RatingTarget, ratingTargets } from "./rating.js";
 export {
@@ -64,6 +65,7 @@ export {
   ZERO_RESOURCES,
 } from "./resources.js";
 export {
+  assertRewardParams,
   DEFAULT_REWARD_PARAMS,
   distributeRewards,
   REWARD_FACTORS,
@@ -76,6 +78,12 @@ export {
   rewardScore,
 } from "./rewards.js";
 export * from "./scheduler/index.js";
+export {
+  consumerCreditOf,
+  consumerCreditPpm,
+  providerServiceLevelOf,
+  providerServiceLevelPpm,
+} from "./service-level.js";
 export {
   assertFeeParams,
   type ChargeBreakdown,
@@ -94,5 +102,6 @@ export {
   type MarketLimits,
   totalDemand,
   validateInstance,
+  validateProviderInfo,
   validateTaskSpec,
 } from "./validate.js";

@@ -102,7 +102,8 @@ export interface RewardDistribution {
 
 const bad = (message: string) => new MarketError("MARKET_INVALID_INPUT", message);
 
-function assertParams(params: RewardParams): void {
+/** Throws MARKET_INVALID_PARAMS unless the pool split sums to 10_000 and every weight is a known factor. */
+export function assertRewardParams(params: RewardParams): void {
   let sum = 0;
   for (const role of REWARD_ROLES) {
     const bps = params.poolSplitBps[role];
@@ -144,7 +145,7 @@ export function distributeRewards(
   participants: readonly RewardParticipant[],
   params: RewardParams = DEFAULT_REWARD_PARAMS,
 ): RewardDistribution {
-  assertParams(params);
+  assertRewardParams(params);
   if (pool < 0n) throw bad(`the reward pool must be non-negative, got ${pool}`);
   const seen = new Set<string>();
   const byRole = new Map<RewardRole, { address: string; score: bigint }[]>(REWARD_ROLES.map((r) => [r, []]));

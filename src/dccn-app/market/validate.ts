@@ -113,3 +113,16 @@ export function validateInstance(inst: NodeInstance, limits: MarketLimits = DEFA
   if (typeof inst.available !== "boolean")
     throw invalidInstance("available must be true or false", "available");
 }
+
+const invalidProvider = (message: string, field: string) =>
+  new MarketError("MARKET_INVALID_INPUT", message, { field });
+
+/** Checks a provider's registration: name and region labels, distinct tags. */
+export function validateProviderInfo(
+  p: { readonly name: string; readonly region: string; readonly tags: readonly string[] },
+  limits: MarketLimits = DEFAULT_MARKET_LIMITS,
+): void {
+  assertLabel(p.name, "name", limits, invalidProvider);
+  assertLabel(p.region, "region", limits, invalidProvider);
+  assertTags(p.tags, "tags", limits, invalidProvider);
+}
