@@ -24,7 +24,6 @@ import {
   MarketClient,
   type MarketMsgKind,
   type MarketMsgs,
-  type MarketTxOptions,
   type MarketTxOutcome,
   type ProviderJson,
   parsePrices,
@@ -41,41 +40,23 @@ import {
   nonNegativeInt,
   positiveInt,
   withCommon,
-  withKeyring,
   withNode,
 } from "../context.js";
 import { EXIT_FAILURE, usageError } from "../errors.js";
-import { emit, type OutputFormat } from "../io.js";
+import { emit } from "../io.js";
+import { type QueryCliOptions, type TxCliOptions, txCommand, txOptionsOf } from "../tx-command.js";
 import { requireSubcommand } from "./keys.js";
-import { gasArg } from "./tx.js";
-
-interface QueryOptions {
-  home?: string;
-  output: OutputFormat;
-  node?: string;
-}
-
-interface TxOptions extends QueryOptions {
-  keyringBackend?: string;
-  passwordFile?: string;
-  from: string;
-  gas?: number | "auto";
-  gasPrice?: string;
-  nonce?: number;
-  memo?: string;
-  broadcastMode: "sync" | "async" | "commit";
-}
 
 type ResourceOptions = Partial<Record<ResourceKind, string>>;
 type PriceOptions = Partial<Record<`price${Capitalize<ResourceKind>}`, string>>;
 
-interface InstanceOptions extends TxOptions, ResourceOptions, PriceOptions {
+interface InstanceOptions extends TxCliOptions, ResourceOptions, PriceOptions {
   instance: string;
   region?: string;
   tags?: string[];
 }
 
-interface SubmitOptions extends TxOptions, ResourceOptions {
+interface SubmitOptions extends TxCliOptions, ResourceOptions {
   kind: "service" | "job";
   replicas: number;
   duration: number;
@@ -127,28 +108,6 @@ function fractionArg(value: string): bigint {
   return BigInt(m[1]!) * 10n ** 18n + BigInt((m[2] ?? "").padEnd(18, "0"));
 }
 
-function txCommand(group: Command, name: string, description: string): Command {
-  return withNode(
-    withKeyring(
-      withCommon(
-        group
-          .command(name)
-          .description(description)
-          .requiredOption("--from <key>", "name of the signing key in the keyring")
-          .option("--gas <limit>", "gas limit, or auto (default auto)", gasArg)
-          .option("--gas-price <price>", "base units per gas (default: the node's minimum, else 0)")
-          .option("--nonce <n>", "account nonce (default: read from the chain)", nonNegativeInt)
-          .option("--memo <text>", "a note stored with the tx")
-          .addOption(
-            new Option("--broadcast-mode <mode>", "sync, async or commit (see dccn tx send --help)")
-              .choices(["sync", "async", "commit"])
-              .default("sync"),
-          ),
-      ),
-    ),
-  );
-}
-
 function withResources(cmd: Command, units: Readonly<Record<ResourceKind, string>>): Command {
   for (const k of RESOURCE_KINDS) cmd.option(`--${k} <quantity>`, `${k} (${units[k]})`);
   return cmd;
@@ -183,16 +142,6 @@ const pricesOf = (opts: PriceOptions) =>
       }),
     ),
   );
-
-function txOptions(opts: TxOptions): MarketTxOptions {
-  return {
-    mode: opts.broadcastMode,
-    ...(opts.gas === undefined ? {} : { gasLimit: opts.gas }),
-    ...(opts.gasPrice === undefined ? {} : { gasPrice: parseAmount(opts.gasPrice) }),
-    ...(opts.nonce === undefined ? {} : { nonce: opts.nonce }),
-    ...(opts.memo === undefined ? {} : { memo: opts.memo }),
-  };
-}
 
 const resourcesText = (r: ResourcesJson): string =>
   RESOURCE_KINDS.filter((k) => r[k] !== "0")
@@ -234,10 +183,15 @@ export function registerMarket(program: Command, ctx: CliContext): void {
     if (found === undefined) throw new Error(`the "${name}" command group must be registered first`);
     return found;
   };
-  const marketOf = (opts: QueryOptions) => new MarketClient(clientOf(ctx, opts));
-  const send = async <K extends MarketMsgKind>(opts: TxOptions, kind: K, msg: MarketMsgs[K], ok: string) => {
+  const marketOf = (opts: QueryCliOptions) => new MarketClient(clientOf(ctx, opts));
+  const send = async <K extends MarketMsgKind>(
+    opts: TxCliOptions,
+    kind: K,
+    msg: MarketMsgs[K],
+    ok: string,
+  ) => {
     const key = await keyringOf(ctx, opts).getSigner(opts.from);
-    const r: MarketTxOutcome = await marketOf(opts).send(key, kind, msg, txOptions(opts));
+    const r: MarketTxOutcome = await marketOf(opts).send(key, kind, msg, txOptionsOf(opts));
     const json = {
       hash: r.hash,
       code: r.code,
@@ -266,7 +220,7 @@ export function registerMarket(program: Command, ctx: CliContext): void {
     .requiredOption("--name <name>", "display name")
     .requiredOption("--region <region>", "region, e.g. eu-west")
     .option("--tags <a,b>", "free-form tags", tagsArg)
-    .action((opts: TxOptions & { name: string; region: string; tags?: string[] }) =>
+    .action((opts: TxCliOptions & { name: string; region: string; tags?: string[] }) =>
       send(
         opts,
         "registerProvider",
@@ -296,7 +250,7 @@ export function registerMarket(program: Command, ctx: CliContext): void {
   txCommand(provider, "availability", "mark an instance available (on) or not (off) for new placements")
     .argument("<instance>", "instance id")
     .argument("<state>", "on or off")
-    .action((instance: string, state: string, opts: TxOptions) => {
+    .action((instance: string, state: string, opts: TxCliOptions) => {
       if (state !== "on" && state !== "off")
         throw usageError(`availability is "on" or "off", got "${state}"`);
       return send(
@@ -313,7 +267,7 @@ export function registerMarket(program: Command, ctx: CliContext): void {
     "retire an instance, or without --instance the provider and all its instances",
   )
     .option("--instance <id>", "the instance to retire")
-    .action((opts: TxOptions & { instance?: string }) =>
+    .action((opts: TxCliOptions & { instance?: string }) =>
       send(
         opts,
         "retire",
@@ -385,12 +339,12 @@ export function registerMarket(program: Command, ctx: CliContext): void {
   for (const [kind, name, description, done] of simple) {
     txCommand(task, name, description)
       .argument("<task-id>", "task id", taskIdArg)
-      .action((taskId: number, opts: TxOptions) => send(opts, kind, { taskId }, `task ${taskId} ${done}`));
+      .action((taskId: number, opts: TxCliOptions) => send(opts, kind, { taskId }, `task ${taskId} ${done}`));
   }
   txCommand(task, "fail", "report a task on your instance failed: it is redeployed elsewhere")
     .argument("<task-id>", "task id", taskIdArg)
     .option("--reason <text>", "why it failed", "")
-    .action((taskId: number, opts: TxOptions & { reason: string }) =>
+    .action((taskId: number, opts: TxCliOptions & { reason: string }) =>
       send(opts, "failTask", { taskId, reason: opts.reason }, `task ${taskId} reported failed`),
     );
 
@@ -407,7 +361,7 @@ export function registerMarket(program: Command, ctx: CliContext): void {
     .argument("<task-id>", "task id", taskIdArg)
     .requiredOption("--start <seconds>", "period start, block-time seconds (unix)", nonNegativeInt)
     .requiredOption("--end <seconds>", "period end (exclusive)", nonNegativeInt)
-    .action((taskId: number, opts: TxOptions & ResourceOptions & { start: number; end: number }) =>
+    .action((taskId: number, opts: TxCliOptions & ResourceOptions & { start: number; end: number }) =>
       send(
         opts,
         "reportUsage",
@@ -419,7 +373,7 @@ export function registerMarket(program: Command, ctx: CliContext): void {
   txCommand(tx, "rate", "rate the other party of a completed task, 0..100, once")
     .argument("<task-id>", "task id", taskIdArg)
     .argument("<score>", "0..100", scoreArg)
-    .action((taskId: number, score: number, opts: TxOptions) =>
+    .action((taskId: number, score: number, opts: TxCliOptions) =>
       send(opts, "rate", { taskId, score }, `task ${taskId} rated ${score}`),
     );
 
@@ -428,7 +382,7 @@ export function registerMarket(program: Command, ctx: CliContext): void {
   query(q.command("providers").description("registered providers"))
     .option("--limit <n>", "at most this many", positiveInt)
     .option("--after <address>", "only providers after this address (paging)")
-    .action(async (opts: QueryOptions & { limit?: number; after?: string }) => {
+    .action(async (opts: QueryCliOptions & { limit?: number; after?: string }) => {
       const r = await marketOf(opts).providers({
         ...(opts.limit === undefined ? {} : { limit: opts.limit }),
         ...(opts.after === undefined ? {} : { after: opts.after }),
@@ -447,7 +401,7 @@ export function registerMarket(program: Command, ctx: CliContext): void {
 
   query(q.command("provider").description("a provider: instances, stake, reputation, service level"))
     .argument("<address>", "ankr1… address")
-    .action(async (address: string, opts: QueryOptions) => {
+    .action(async (address: string, opts: QueryCliOptions) => {
       const p = await marketOf(opts).provider(address);
       emit(io, opts.output, p, () => providerText(p));
     });
@@ -460,7 +414,7 @@ export function registerMarket(program: Command, ctx: CliContext): void {
     .option("--after <id>", "only tasks with a larger id (paging)", positiveInt)
     .action(
       async (
-        opts: QueryOptions & {
+        opts: QueryCliOptions & {
           status?: string;
           tenant?: string;
           provider?: string;
@@ -485,14 +439,14 @@ export function registerMarket(program: Command, ctx: CliContext): void {
 
   query(q.command("task").description("one task"))
     .argument("<task-id>", "task id", taskIdArg)
-    .action(async (id: number, opts: QueryOptions) => {
+    .action(async (id: number, opts: QueryCliOptions) => {
       const t = await marketOf(opts).task(id);
       emit(io, opts.output, t, () => taskText(t));
     });
 
   query(q.command("task-usage").description("a task's accepted usage periods and what each cost"))
     .argument("<task-id>", "task id", taskIdArg)
-    .action(async (id: number, opts: QueryOptions) => {
+    .action(async (id: number, opts: QueryCliOptions) => {
       const r = await marketOf(opts).usage(id);
       emit(io, opts.output, r, () =>
         r.periods.length === 0
@@ -509,7 +463,7 @@ export function registerMarket(program: Command, ctx: CliContext): void {
       .description("an account's reputation as consumer, app provider and resource provider"),
   )
     .argument("<address>", "ankr1… address")
-    .action(async (address: string, opts: QueryOptions) => {
+    .action(async (address: string, opts: QueryCliOptions) => {
       const r = await marketOf(opts).reputation(address);
       emit(io, opts.output, r, () =>
         [
@@ -523,7 +477,7 @@ export function registerMarket(program: Command, ctx: CliContext): void {
 
   query(q.command("escrow").description("a task's escrow, or the market's escrow and platform accounts"))
     .argument("[task-id]", "task id", taskIdArg)
-    .action(async (id: number | undefined, opts: QueryOptions) => {
+    .action(async (id: number | undefined, opts: QueryCliOptions) => {
       const market = marketOf(opts);
       if (id === undefined) {
         const r = await market.escrow();
@@ -546,7 +500,7 @@ export function registerMarket(program: Command, ctx: CliContext): void {
     });
 
   query(q.command("market-params").description("the marketplace's chain parameters")).action(
-    async (opts: QueryOptions) => {
+    async (opts: QueryCliOptions) => {
       const r = await marketOf(opts).params();
       emit(io, opts.output, r, () => JSON.stringify(r, null, 2));
     },

@@ -16,107 +16,33 @@
  * query's JSON for queries.
  */
 import { join } from "node:path";
-import { type Command, Option } from "commander";
+import type { Command } from "commander";
 import { formatAnkr, parseAmount } from "../../client/amount.js";
 import type { TxOutcome } from "../../client/dccn-client.js";
-import {
-  type CandidateJson,
-  StakingClient,
-  type StakingTxOptions,
-  type ValidatorJson,
-} from "../../client/staking.js";
+import { type CandidateJson, StakingClient, type ValidatorJson } from "../../client/staking.js";
 import { configPaths, loadConfig } from "../../config/config.js";
 import { ConfigError } from "../../config/errors.js";
 import { homeLayout } from "../../config/home.js";
 import { parseAddress } from "../../crypto/address.js";
 import type { PrivateKey } from "../../crypto/ed25519.js";
 import { loadValidatorKey } from "../../privval/key-file.js";
-import {
-  type CliContext,
-  clientOf,
-  homeOf,
-  keyringOf,
-  nonNegativeInt,
-  positiveInt,
-  withCommon,
-  withKeyring,
-  withNode,
-} from "../context.js";
+import { type CliContext, clientOf, homeOf, keyringOf } from "../context.js";
 import { EXIT_FAILURE, usageError } from "../errors.js";
-import { emit, type OutputFormat } from "../io.js";
+import { emit } from "../io.js";
+import {
+  type QueryCliOptions,
+  queryCommand,
+  type TxCliOptions,
+  txCommand,
+  txOptionsOf,
+} from "../tx-command.js";
 import { requireSubcommand } from "./keys.js";
-import { gasArg } from "./tx.js";
 
-interface QueryOptions {
-  home?: string;
-  output: OutputFormat;
-  node?: string;
-  height?: number;
-}
-
-interface TxOptions extends QueryOptions {
-  keyringBackend?: string;
-  passwordFile?: string;
-  from: string;
-  gas?: number | "auto";
-  gasPrice?: string;
-  nonce?: number;
-  memo?: string;
-  broadcastMode: "sync" | "async" | "commit";
-}
-
-interface CandidateOptions extends TxOptions {
+interface CandidateOptions extends TxCliOptions {
   moniker?: string;
   provider?: string;
   clearProvider?: boolean;
   consensusKey?: string;
-}
-
-function txCommand(group: Command, name: string, description: string): Command {
-  return withNode(
-    withKeyring(
-      withCommon(
-        group
-          .command(name)
-          .description(description)
-          .requiredOption("--from <key>", "name of the signing key (the operator / staker) in the keyring")
-          .option(
-            "--gas <limit>",
-            "gas limit, or auto: what the node says the tx needs (default auto)",
-            gasArg,
-          )
-          .option("--gas-price <price>", "base units per gas (default: the node's minimum, else 0)")
-          .option("--nonce <n>", "account nonce (default: read from the chain)", nonNegativeInt)
-          .option("--memo <text>", "a note stored with the tx")
-          .addOption(
-            new Option(
-              "--broadcast-mode <mode>",
-              "sync: CheckTx, then follow into a block; async: do not wait for CheckTx; commit: broadcast_tx_commit",
-            )
-              .choices(["sync", "async", "commit"])
-              .default("sync"),
-          ),
-      ),
-    ),
-  );
-}
-
-function queryCommand(group: Command, name: string, description: string): Command {
-  return withNode(withCommon(group.command(name).description(description))).option(
-    "--height <h>",
-    "query the state after this block (default: the latest)",
-    positiveInt,
-  );
-}
-
-function txOptions(opts: TxOptions): StakingTxOptions {
-  return {
-    mode: opts.broadcastMode,
-    ...(opts.gas === undefined ? {} : { gasLimit: opts.gas }),
-    ...(opts.gasPrice === undefined ? {} : { gasPrice: parseAmount(opts.gasPrice) }),
-    ...(opts.nonce === undefined ? {} : { nonce: opts.nonce }),
-    ...(opts.memo === undefined ? {} : { memo: opts.memo }),
-  };
 }
 
 /** --consensus-key, else the home's configured priv_validator_key.json. */
@@ -164,9 +90,9 @@ export function registerStaking(program: Command, ctx: CliContext): void {
     if (found === undefined) throw new Error(`the "${name}" command group must be registered first`);
     return found;
   };
-  const stakingOf = (opts: QueryOptions) => new StakingClient(clientOf(ctx, opts));
-  const signer = (opts: TxOptions) => keyringOf(ctx, opts).getSigner(opts.from);
-  const report = (r: TxOutcome, opts: TxOptions, ok: string) => {
+  const stakingOf = (opts: QueryCliOptions) => new StakingClient(clientOf(ctx, opts));
+  const signer = (opts: TxCliOptions) => keyringOf(ctx, opts).getSigner(opts.from);
+  const report = (r: TxOutcome, opts: TxCliOptions, ok: string) => {
     const json = {
       hash: r.hash,
       code: r.code,
@@ -186,9 +112,9 @@ export function registerStaking(program: Command, ctx: CliContext): void {
   const tx = group("tx");
   txCommand(tx, "stake", "bond ANKR from your balance (it earns stake-holding rewards and backs a candidacy)")
     .argument("<amount>", 'base units ("1000") or ANKR ("1.5ankr")')
-    .action(async (amount: string, opts: TxOptions) => {
+    .action(async (amount: string, opts: TxCliOptions) => {
       const value = amountArg(amount);
-      const r = await stakingOf(opts).stake(await signer(opts), value, txOptions(opts));
+      const r = await stakingOf(opts).stake(await signer(opts), value, txOptionsOf(opts));
       report(r, opts, `staked ${formatAnkr(value)} ANKR`);
     });
 
@@ -198,15 +124,15 @@ export function registerStaking(program: Command, ctx: CliContext): void {
     "start unbonding stake; it is released (and slashable until then) after the period",
   )
     .argument("<amount>", 'base units ("1000") or ANKR ("1.5ankr")')
-    .action(async (amount: string, opts: TxOptions) => {
+    .action(async (amount: string, opts: TxCliOptions) => {
       const value = amountArg(amount);
-      const r = await stakingOf(opts).unstake(await signer(opts), value, txOptions(opts));
+      const r = await stakingOf(opts).unstake(await signer(opts), value, txOptionsOf(opts));
       report(r, opts, `unbonding ${formatAnkr(value)} ANKR`);
     });
 
   txCommand(tx, "unjail", "return to the candidate pool after the jail period").action(
-    async (opts: TxOptions) => {
-      const r = await stakingOf(opts).unjail(await signer(opts), txOptions(opts));
+    async (opts: TxCliOptions) => {
+      const r = await stakingOf(opts).unjail(await signer(opts), txOptionsOf(opts));
       report(r, opts, "unjailed");
     },
   );
@@ -228,7 +154,7 @@ export function registerStaking(program: Command, ctx: CliContext): void {
           moniker: opts.moniker!,
           ...(opts.provider === undefined ? {} : { provider: opts.provider }),
         },
-        txOptions(opts),
+        txOptionsOf(opts),
       );
       report(r, opts, `registered candidate "${opts.moniker}"`);
     });
@@ -252,14 +178,14 @@ export function registerStaking(program: Command, ctx: CliContext): void {
           ...(opts.provider === undefined ? {} : { provider: opts.provider }),
           ...(opts.clearProvider === true ? { clearProvider: true } : {}),
         },
-        txOptions(opts),
+        txOptionsOf(opts),
       );
       report(r, opts, "candidate updated");
     });
 
   txCommand(candidate, "withdraw", "end the candidacy (the stake stays bonded)").action(
-    async (opts: TxOptions) => {
-      const r = await stakingOf(opts).withdrawCandidate(await signer(opts), txOptions(opts));
+    async (opts: TxCliOptions) => {
+      const r = await stakingOf(opts).withdrawCandidate(await signer(opts), txOptionsOf(opts));
       report(r, opts, "candidacy withdrawn");
     },
   );
@@ -270,7 +196,7 @@ export function registerStaking(program: Command, ctx: CliContext): void {
     query,
     "validators",
     "the validator set the app elected (consensus address, power, operator)",
-  ).action(async (opts: QueryOptions) => {
+  ).action(async (opts: QueryCliOptions) => {
     const vals = await stakingOf(opts).validators(opts.height);
     emit(io, opts.output, vals, () =>
       vals.length === 0
@@ -285,7 +211,7 @@ export function registerStaking(program: Command, ctx: CliContext): void {
   });
 
   queryCommand(query, "candidates", "every candidate with stake, service level and eligibility").action(
-    async (opts: QueryOptions) => {
+    async (opts: QueryCliOptions) => {
       const list = await stakingOf(opts).candidates(opts.height);
       emit(io, opts.output, list, () =>
         list.length === 0 ? "(no candidates)" : list.map(candidateText).join("\n\n"),
@@ -295,7 +221,7 @@ export function registerStaking(program: Command, ctx: CliContext): void {
 
   queryCommand(query, "candidate", "one candidate")
     .argument("<operator>", "the operator's ankr1… address")
-    .action(async (operator: string, opts: QueryOptions) => {
+    .action(async (operator: string, opts: QueryCliOptions) => {
       parseAddress(operator);
       const c = await stakingOf(opts).candidate(operator, opts.height);
       emit(io, opts.output, c, () => candidateText(c));
@@ -303,7 +229,7 @@ export function registerStaking(program: Command, ctx: CliContext): void {
 
   queryCommand(query, "stake", "an account's free, bonded and unbonding ANKR")
     .argument("<address>", "ankr1… address")
-    .action(async (address: string, opts: QueryOptions) => {
+    .action(async (address: string, opts: QueryCliOptions) => {
       parseAddress(address);
       const s = await stakingOf(opts).stakeOf(address, opts.height);
       emit(io, opts.output, s, () =>
@@ -321,7 +247,7 @@ export function registerStaking(program: Command, ctx: CliContext): void {
 
   queryCommand(query, "service-level", "an account's service level and where it comes from")
     .argument("<address>", "ankr1… address")
-    .action(async (address: string, opts: QueryOptions) => {
+    .action(async (address: string, opts: QueryCliOptions) => {
       parseAddress(address);
       const sl = await stakingOf(opts).serviceLevel(address, opts.height);
       emit(
@@ -333,7 +259,7 @@ export function registerStaking(program: Command, ctx: CliContext): void {
     });
 
   queryCommand(query, "staking-params", "the staking, election, slashing and reward parameters").action(
-    async (opts: QueryOptions) => {
+    async (opts: QueryCliOptions) => {
       const p = await stakingOf(opts).params(opts.height);
       emit(io, opts.output, p, () =>
         Object.entries(p)
@@ -344,7 +270,7 @@ export function registerStaking(program: Command, ctx: CliContext): void {
   );
 
   queryCommand(query, "election", "the last validator election (height, seed, counts)").action(
-    async (opts: QueryOptions) => {
+    async (opts: QueryCliOptions) => {
       const e = await stakingOf(opts).election(opts.height);
       emit(io, opts.output, e, () =>
         e === null

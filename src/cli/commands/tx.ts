@@ -43,6 +43,7 @@ import {
 } from "../context.js";
 import { CliError, EXIT_FAILURE } from "../errors.js";
 import { emit, type OutputFormat } from "../io.js";
+import { gasArg } from "../tx-command.js";
 
 /** Options shared by every tx command that builds or signs. */
 interface FeeOptions {
@@ -78,15 +79,6 @@ interface SignOptions extends CommonTxOptions, FeeOptions {
 }
 
 interface BroadcastCmdOptions extends CommonTxOptions, BroadcastOptions {}
-
-export function gasArg(value: string): number | "auto" {
-  if (value === "auto") return "auto";
-  const n = Number(value);
-  if (!/^[1-9][0-9]*$/.test(value) || !Number.isSafeInteger(n)) {
-    throw new InvalidArgumentError("must be a positive integer or auto");
-  }
-  return n;
-}
 
 function adjustmentArg(value: string): number {
   const n = Number(value);

@@ -14,7 +14,7 @@
  * contract address (instantiate) or the method's result (call).
  */
 import { readFileSync } from "node:fs";
-import { type Command, Option } from "commander";
+import type { Command } from "commander";
 import { parseAmount } from "../../client/amount.js";
 import {
   type ContractClientTxParams,
@@ -24,74 +24,31 @@ import {
 } from "../../client/wasm.js";
 import { fromHex, toBase64, toHex, utf8 } from "../../codec/bytes.js";
 import { parseAddress } from "../../crypto/address.js";
-import {
-  type CliContext,
-  clientOf,
-  keyringOf,
-  nonNegativeInt,
-  positiveInt,
-  withCommon,
-  withKeyring,
-  withNode,
-} from "../context.js";
+import { type CliContext, clientOf, keyringOf, positiveInt } from "../context.js";
 import { EXIT_FAILURE, usageError } from "../errors.js";
-import { emit, type OutputFormat } from "../io.js";
+import { emit } from "../io.js";
+import {
+  type QueryCliOptions,
+  queryCommand,
+  type TxCliOptions,
+  type TxCommandOptions,
+  txCommand,
+  txOptionsOf,
+} from "../tx-command.js";
 import { requireSubcommand } from "./keys.js";
 
-interface QueryOptions {
-  home?: string;
-  output: OutputFormat;
-  node?: string;
-  height?: number;
-}
-
-interface TxOptions extends QueryOptions {
-  keyringBackend?: string;
-  passwordFile?: string;
-  from: string;
-  gas?: number;
-  gasPrice?: string;
-  nonce?: number;
-  memo?: string;
-  broadcastMode: "sync" | "commit";
+interface ContractTxOptions extends TxCliOptions {
   args?: string;
   amount?: string;
   label?: string;
 }
 
-function txCommand(group: Command, name: string, description: string): Command {
-  return withNode(
-    withKeyring(
-      withCommon(
-        group
-          .command(name)
-          .description(description)
-          .requiredOption("--from <key>", "name of the signing key in the keyring")
-          .option(
-            "--gas <limit>",
-            "gas limit (default: 20,000,000 for deploy, 2,000,000 otherwise)",
-            positiveInt,
-          )
-          .option("--gas-price <price>", "base units per gas (default 0)")
-          .option("--nonce <n>", "account nonce (default: read from the chain)", nonNegativeInt)
-          .option("--memo <text>", "a note stored with the tx")
-          .addOption(
-            new Option("--broadcast-mode <mode>", "sync: broadcast then poll; commit: broadcast_tx_commit")
-              .choices(["sync", "commit"])
-              .default("sync"),
-          ),
-      ),
-    ),
-  );
-}
-
-function queryCommand(group: Command, name: string, description: string): Command {
-  return withNode(withCommon(group.command(name).description(description))).option(
-    "--height <h>",
-    "query the state after this block (default: the latest)",
-    positiveInt,
-  );
-}
+/** Contract txs name their gas: the automatic estimate does not cover what the code runs. */
+const CONTRACT_TX: TxCommandOptions = {
+  gasHelp: "gas limit (default: 20,000,000 for deploy, 2,000,000 otherwise)",
+  gasParser: positiveInt,
+  modes: ["sync", "commit"],
+};
 
 /** The contract arguments: positional or `--args`, must be JSON; none means `{}`. */
 function argsOf(positional: string | undefined, flag: string | undefined): string {
@@ -121,16 +78,17 @@ function readWasm(file: string): Uint8Array {
   return bytes;
 }
 
-async function txParams(ctx: CliContext, opts: TxOptions): Promise<ContractClientTxParams> {
-  const gasPrice = opts.gasPrice === undefined ? undefined : parseAmount(opts.gasPrice);
+async function txParams(ctx: CliContext, opts: ContractTxOptions): Promise<ContractClientTxParams> {
   const key = await keyringOf(ctx, opts).getSigner(opts.from);
+  // CONTRACT_TX offers only these modes and numeric gas.
+  const { gasLimit, mode, ...rest } = txOptionsOf(opts);
   return {
     key,
-    mode: opts.broadcastMode,
-    ...(opts.gas === undefined ? {} : { gasLimit: opts.gas }),
-    ...(gasPrice === undefined ? {} : { gasPrice }),
-    ...(opts.nonce === undefined ? {} : { nonce: opts.nonce }),
-    ...(opts.memo === undefined ? {} : { memo: opts.memo }),
+    mode: mode === "commit" ? "commit" : "sync",
+    ...(typeof gasLimit === "number" ? { gasLimit } : {}),
+    ...(rest.gasPrice === undefined ? {} : { gasPrice: BigInt(rest.gasPrice) }),
+    ...(rest.nonce === undefined ? {} : { nonce: rest.nonce }),
+    ...(rest.memo === undefined ? {} : { memo: rest.memo }),
   };
 }
 
@@ -176,10 +134,10 @@ export function registerWasm(program: Command, ctx: CliContext): void {
     if (found === undefined) throw new Error(`the "${name}" command group must be registered first`);
     return found;
   };
-  const wasmOf = (opts: QueryOptions) => new WasmClient(clientOf(ctx, opts));
+  const wasmOf = (opts: QueryCliOptions) => new WasmClient(clientOf(ctx, opts));
   const finish = (
     r: ContractTxOutcome,
-    opts: TxOptions,
+    opts: ContractTxOptions,
     extra: Record<string, unknown>,
     ok: () => string,
   ) => {
@@ -196,10 +154,15 @@ export function registerWasm(program: Command, ctx: CliContext): void {
     .description("deploy, instantiate and call WebAssembly contracts");
   requireSubcommand(tx, "dccn tx contract");
 
-  txCommand(tx, "deploy", "store contract code (validated and metered at deploy); prints its code hash")
+  txCommand(
+    tx,
+    "deploy",
+    "store contract code (validated and metered at deploy); prints its code hash",
+    CONTRACT_TX,
+  )
     .alias("store")
     .argument("<file>", "a WebAssembly binary (e.g. contracts/build/counter.wasm)")
-    .action(async (file: string, opts: TxOptions) => {
+    .action(async (file: string, opts: ContractTxOptions) => {
       const wasm = readWasm(file);
       const r = await wasmOf(opts).storeCode({ ...(await txParams(ctx, opts)), wasm });
       finish(
@@ -210,13 +173,13 @@ export function registerWasm(program: Command, ctx: CliContext): void {
       );
     });
 
-  txCommand(tx, "instantiate", "create a contract from stored code and run its init")
+  txCommand(tx, "instantiate", "create a contract from stored code and run its init", CONTRACT_TX)
     .argument("<code-hash>", "the code hash printed by deploy (64 hex characters)")
     .argument("[args]", "init arguments as JSON (default {})")
     .option("--args <json>", "init arguments as JSON")
     .option("--amount <amount>", 'ANKR to attach: base units ("1000") or "1.5ankr"')
     .option("--label <text>", "a name for the contract")
-    .action(async (codeHash: string, positional: string | undefined, opts: TxOptions) => {
+    .action(async (codeHash: string, positional: string | undefined, opts: ContractTxOptions) => {
       const hash = parseCodeHash(codeHash);
       const args = argsOf(positional, opts.args);
       const amount = opts.amount === undefined ? 0n : parseAmount(opts.amount);
@@ -236,34 +199,36 @@ export function registerWasm(program: Command, ctx: CliContext): void {
       );
     });
 
-  txCommand(tx, "call", "call a contract method in a transaction")
+  txCommand(tx, "call", "call a contract method in a transaction", CONTRACT_TX)
     .alias("execute")
     .argument("<address>", "the contract (ankr1…)")
     .argument("<method>", "the exported method")
     .argument("[args]", "arguments as JSON (default {})")
     .option("--args <json>", "arguments as JSON")
     .option("--amount <amount>", 'ANKR to attach: base units ("1000") or "1.5ankr"')
-    .action(async (address: string, method: string, positional: string | undefined, opts: TxOptions) => {
-      parseAddress(address);
-      const args = argsOf(positional, opts.args);
-      const amount = opts.amount === undefined ? 0n : parseAmount(opts.amount);
-      const r = await wasmOf(opts).execute({
-        ...(await txParams(ctx, opts)),
-        contract: address,
-        method,
-        args,
-        amount,
-      });
-      finish(r, opts, { result: resultValue(r.data) }, () =>
-        [
-          `tx ${r.hash} committed at height ${r.height} (gas used ${r.gasUsed})`,
-          ...(r.data.length === 0 ? [] : [`result: ${showResult(r.data)}`]),
-        ].join("\n"),
-      );
-    });
+    .action(
+      async (address: string, method: string, positional: string | undefined, opts: ContractTxOptions) => {
+        parseAddress(address);
+        const args = argsOf(positional, opts.args);
+        const amount = opts.amount === undefined ? 0n : parseAmount(opts.amount);
+        const r = await wasmOf(opts).execute({
+          ...(await txParams(ctx, opts)),
+          contract: address,
+          method,
+          args,
+          amount,
+        });
+        finish(r, opts, { result: resultValue(r.data) }, () =>
+          [
+            `tx ${r.hash} committed at height ${r.height} (gas used ${r.gasUsed})`,
+            ...(r.data.length === 0 ? [] : [`result: ${showResult(r.data)}`]),
+          ].join("\n"),
+        );
+      },
+    );
 
   // --- queries ------------------------------------------------------------------------------
-  const contractInfo = async (address: string, opts: QueryOptions) => {
+  const contractInfo = async (address: string, opts: QueryCliOptions) => {
     const info = await wasmOf(opts).contractInfo(address, opts.height);
     emit(io, opts.output, info, () =>
       [
@@ -276,12 +241,12 @@ export function registerWasm(program: Command, ctx: CliContext): void {
       ].join("\n"),
     );
   };
-  const smartCall = async (address: string, method: string, args: string, opts: QueryOptions) => {
+  const smartCall = async (address: string, method: string, args: string, opts: QueryCliOptions) => {
     parseAddress(address);
     const data = await wasmOf(opts).call(address, method, args, opts.height);
     emit(io, opts.output, resultValue(data), () => showResult(data));
   };
-  const codeInfo = async (hash: string, opts: QueryOptions) => {
+  const codeInfo = async (hash: string, opts: QueryCliOptions) => {
     const info = await wasmOf(opts).codeInfo(parseCodeHash(hash), opts.height);
     emit(io, opts.output, info, () =>
       [
@@ -293,7 +258,7 @@ export function registerWasm(program: Command, ctx: CliContext): void {
       ].join("\n"),
     );
   };
-  const state = async (address: string, key: string, opts: QueryOptions & { hex?: boolean }) => {
+  const state = async (address: string, key: string, opts: QueryCliOptions & { hex?: boolean }) => {
     let keyBytes: Uint8Array;
     try {
       keyBytes = opts.hex === true ? fromHex(key) : utf8(key);
@@ -323,7 +288,7 @@ export function registerWasm(program: Command, ctx: CliContext): void {
         address: string,
         method: string | undefined,
         positional: string | undefined,
-        opts: QueryOptions & { args?: string },
+        opts: QueryCliOptions & { args?: string },
       ) => {
         if (method === undefined) {
           if (opts.args !== undefined) throw usageError("--args needs a METHOD to call");
@@ -360,7 +325,7 @@ export function registerWasm(program: Command, ctx: CliContext): void {
         address: string,
         method: string,
         positional: string | undefined,
-        opts: QueryOptions & { args?: string },
+        opts: QueryCliOptions & { args?: string },
       ) => smartCall(address, method, argsOf(positional, opts.args), opts),
     );
 }
