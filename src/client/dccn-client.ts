@@ -126,7 +126,8 @@ export interface BroadcastAck {
   readonly log: string;
 }
 
-function toInt(value: unknown, what: string): number {
+/** A non-negative integer the node sent as a number or decimal string. */
+export function toInt(value: unknown, what: string): number {
   const n = typeof value === "string" && /^[0-9]+$/.test(value) ? Number(value) : value;
   if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 0) {
     throw new DccnClientError("BAD_RESPONSE", `the node sent a bad ${what}: ${JSON.stringify(value)}`);
@@ -134,7 +135,8 @@ function toInt(value: unknown, what: string): number {
   return n;
 }
 
-function outcome(hash: string, height: unknown, r: ExecTxResultJson): TxOutcome {
+/** The outcome of a committed tx from its `tx`/`broadcast_tx_commit` JSON. */
+export function outcome(hash: string, height: unknown, r: ExecTxResultJson): TxOutcome {
   return {
     hash,
     code: toInt(r.code, "result code"),

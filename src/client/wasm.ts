@@ -20,7 +20,7 @@ import type { CodeInfoJson, ContractInfoJson } from "../dccn-app/contracts/recor
 import { DccnError } from "../errors.js";
 import { type AnyMsg, signTx, txHash } from "../types/tx.js";
 import { parseAmount } from "./amount.js";
-import { type DccnClient, DccnClientError, type WaitOptions } from "./dccn-client.js";
+import { type DccnClient, DccnClientError, outcome, type WaitOptions } from "./dccn-client.js";
 import { RpcClientError } from "./rpc-client.js";
 import type { ExecTxResultJson, RpcEvent } from "./rpc-types.js";
 import type { SignedTx, TxBuildErrorCode } from "./tx-builder.js";
@@ -170,23 +170,9 @@ export type ContractClientTxParams = Omit<ContractTxBase, "chainId" | "nonce"> &
   readonly nonce?: number;
 } & ContractSendOptions;
 
-function toInt(value: unknown, what: string): number {
-  const n = typeof value === "string" && /^[0-9]+$/.test(value) ? Number(value) : value;
-  if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 0) {
-    throw new DccnClientError("BAD_RESPONSE", `the node sent a bad ${what}: ${JSON.stringify(value)}`);
-  }
-  return n;
-}
-
 function contractOutcome(hash: string, height: unknown, r: ExecTxResultJson): ContractTxOutcome {
   return {
-    hash,
-    code: toInt(r.code, "result code"),
-    height: toInt(height, "height"),
-    log: r.log ?? "",
-    codespace: r.codespace ?? "",
-    gasUsed: toInt(r.gas_used ?? "0", "gas_used"),
-    gasWanted: toInt(r.gas_wanted ?? "0", "gas_wanted"),
+    ...outcome(hash, height, r),
     data: r.data === undefined || r.data === null || r.data === "" ? new Uint8Array(0) : fromBase64(r.data),
     events: r.events ?? [],
   };

@@ -1,0 +1,443 @@
+/**
+ * End-to-end throughput of a single-validator node (issue 2): the compiled `dccn` started as a
+ * child process on a temp home, several concurrent clients submitting signed transfers over
+ * RPC (broadcast_tx_sync, one tx per request) for a sustained window, commits observed through
+ * the websocket's NewBlock events. Reports committed transfers/s beside the machine's
+ * single-core Ed25519 verify rate (every tx is verified at least once, so that is the limit),
+ * and p50/p99 submit-to-commit latency.
+ *
+ * The node runs its default config except ports and a mempool large enough for the load; pass
+ * `cpuProfDir` to write a V8 CPU profile of the node (written when it stops).
+ */
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import WebSocket from "ws";
+import { buildSendTx } from "../src/client/tx-builder.js";
+import { fromBase64, toBase64, toHexUpper } from "../src/codec/bytes.js";
+import { addressFromPublicKey, toBech32 } from "../src/crypto/address.js";
+import { PrivateKey } from "../src/crypto/ed25519.js";
+import { txHash } from "../src/types/tx.js";
+import type { BenchRow } from "./table.js";
+
+const CLI = resolve(import.meta.dirname, "../src/cli/main.js");
+const CHAIN_ID = "bench-node";
+const FUNDS = 10n ** 27n;
+const TRANSFER_GAS_LIMIT = 40_000;
+
+export interface BenchNodeOptions {
+  /** Senders funded in genesis for the throughput clients (one per client). */
+  readonly clients?: number;
+  /** Extra funded senders for other benchmarks (the RPC broadcast row). */
+  readonly spareSenders?: number;
+  /** config.toml overrides per section. */
+  readonly config?: Readonly<Record<string, Record<string, string | number | boolean>>>;
+  /** Directory for a V8 CPU profile of the node process (`--cpu-prof`). */
+  readonly cpuProfDir?: string;
+  /** Append the node's log to this file. */
+  readonly logFile?: string;
+}
+
+/** A node child process on a temp home, with funded sender keys. */
+export interface BenchNode {
+  readonly url: string;
+  readonly home: string;
+  readonly chainId: string;
+  readonly clientKeys: readonly PrivateKey[];
+  readonly spareKeys: readonly PrivateKey[];
+  /** CPU time the node process has used so far (user + system), or undefined off Linux. */
+  cpuMs(): number | undefined;
+  stop(): Promise<void>;
+}
+
+/** utime + stime of a process from /proc (clock ticks of 10 ms on Linux). */
+function processCpuMs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the command name (which may contain spaces) start at state, field 3.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
+}
+
+async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<Server>((res, rej) => {
+          const s = createServer();
+          s.once("error", rej);
+          s.listen(0, "127.0.0.1", () => res(s));
+        }),
+    ),
+  );
+  const ports = servers.map((s) => (s.address() as { port: number }).port);
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
+}
+
+/** Sets `key = value` lines inside `[section]` of a TOML file. */
+function setToml(path: string, section: string, values: Record<string, string | number | boolean>): void {
+  let current = "";
+  const out = readFileSync(path, "utf8")
+    .split("\n")
+    .map((line) => {
+      const sec = /^\s*\[([^\]]+)\]\s*$/.exec(line);
+      if (sec) current = sec[1]!;
+      const kv = /^\s*([A-Za-z0-9_]+)\s*=/.exec(line);
+      if (kv && current === section && kv[1]! in values) {
+        const v = values[kv[1]!]!;
+        return `${kv[1]} = ${typeof v === "string" ? JSON.stringify(v) : String(v)}`;
+      }
+      return line;
+    });
+  writeFileSync(path, out.join("\n"));
+}
+
+const keyFor = (i: number) => {
+  const seed = new Uint8Array(32);
+  new DataView(seed.buffer).setUint32(0, 0xbe9c0000 + i);
+  return PrivateKey.fromSeed(seed);
+};
+
+export async function startBenchNode(opts: BenchNodeOptions = {}): Promise<BenchNode> {
+  const clients = opts.clients ?? 16;
+  const spare = opts.spareSenders ?? 0;
+  const home = mkdtempSync(join(tmpdir(), "dccn-bench-node-"));
+  const init = spawnSync(
+    process.execPath,
+    [CLI, "init", "--home", home, "--chain-id", CHAIN_ID, "--moniker", "bench"],
+    {
+      encoding: "utf8",
+    },
+  );
+  if (init.status !== 0) throw new Error(`dccn init failed: ${init.stderr}`);
+  const clientKeys = Array.from({ length: clients }, (_, i) => keyFor(i));
+  const spareKeys = Array.from({ length: spare }, (_, i) => keyFor(10_000 + i));
+  const genesisFile = join(home, "config", "genesis.json");
+  const genesis = JSON.parse(readFileSync(genesisFile, "utf8")) as {
+    app_state: { accounts: { address: string; balance: string }[] };
+  };
+  for (const k of [...clientKeys, ...spareKeys]) {
+    genesis.app_state.accounts.push({
+      address: toBech32(addressFromPublicKey(k.publicKey)),
+      balance: FUNDS.toString(),
+    });
+  }
+  writeFileSync(genesisFile, JSON.stringify(genesis, null, 2));
+  const [rpcPort, p2pPort] = (await freePorts(2)) as [number, number];
+  const configFile = join(home, "config", "config.toml");
+  setToml(configFile, "rpc", { laddr: `tcp://127.0.0.1:${rpcPort}`, max_open_connections: 0 });
+  setToml(configFile, "p2p", { laddr: `/ip4/127.0.0.1/tcp/${p2pPort}` });
+  setToml(configFile, "mempool", { size: 50_000, cache_size: 100_000 });
+  setToml(configFile, "log", { level: "warn" });
+  for (const [section, values] of Object.entries(opts.config ?? {})) setToml(configFile, section, values);
+
+  const nodeArgs = opts.cpuProfDir ? ["--cpu-prof", "--cpu-prof-dir", opts.cpuProfDir] : [];
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, CLI, "start", "--home", home], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let log = "";
+  const logFile = opts.logFile;
+  child.stderr?.on("data", (d: Buffer) => {
+    log = (log + d.toString()).slice(-20_000);
+    if (logFile !== undefined) appendFileSync(logFile, d);
+  });
+  const exited = new Promise<void>((r) => child.once("exit", () => r()));
+  const url = `http://127.0.0.1:${rpcPort}`;
+  const deadline = performance.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the bench node exited: ${log}`);
+    try {
+      const st = (await (await fetch(`${url}/status`)).json()) as {
+        result?: { sync_info: { latest_block_height: string } };
+      };
+      if (Number(st.result?.sync_info.latest_block_height ?? 0) >= 1) break;
+    } catch {
+      // not listening yet
+    }
+    if (performance.now() > deadline) throw new Error(`the bench node did not start: ${log}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    home,
+    chainId: CHAIN_ID,
+    clientKeys,
+    spareKeys,
+    cpuMs: () => processCpuMs(child.pid),
+    stop: async () => {
+      if (child.exitCode === null) {
+        child.kill("SIGTERM");
+        await exited;
+      }
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface NodeThroughputOptions {
+  /** The measured window (default 20 s), after `warmupMs` (default 3 s) of the same load. */
+  readonly durationMs?: number;
+  readonly warmupMs?: number;
+  /** Txs a client may have submitted but not yet seen committed (default 250). */
+  readonly maxOutstandingPerClient?: number;
+  /** The machine's single-core Ed25519 verify rate, measured in the same run. */
+  readonly verifyRate: number;
+  /** Txs per request: 1 (default) sends one broadcast_tx_sync per HTTP request. */
+  readonly batch?: number;
+}
+
+export interface NodeThroughput {
+  readonly committedPerSec: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly committed: number;
+  readonly blocks: number;
+  readonly rejected: number;
+  /** Node CPU time per tx committed in the window (ms), when the OS reports it. */
+  readonly cpuMsPerTx: number | undefined;
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
+}
+
+/** Follows NewBlock events; calls `onBlock` with each block's tx hashes and arrival time. */
+async function followBlocks(
+  url: string,
+  onBlock: (txHashes: string[], at: number) => void,
+): Promise<() => void> {
+  const ws = new WebSocket(`${url.replace(/^http/, "ws")}/websocket`, { maxPayload: 256 * 1024 * 1024 });
+  await new Promise<void>((res, rej) => {
+    ws.once("open", () => res());
+    ws.once("error", rej);
+  });
+  const subscribed = new Promise<void>((res) => {
+    ws.on("message", (data: Buffer) => {
+      const at = performance.now();
+      const m = JSON.parse(data.toString()) as {
+        result?: { query?: string; data?: { value?: { block?: { data?: { txs?: string[] | null } } } } };
+      };
+      const block = m.result?.data?.value?.block;
+      if (block === undefined) return res();
+      onBlock(
+        (block.data?.txs ?? []).map((t) => toHexUpper(txHash(fromBase64(t)))),
+        at,
+      );
+    });
+  });
+  ws.send(
+    JSON.stringify({ jsonrpc: "2.0", id: 1, method: "subscribe", params: { query: "tm.event='NewBlock'" } }),
+  );
+  await subscribed;
+  return () => ws.terminate();
+}
+
+/** broadcast_tx_sync for each tx, as one JSON-RPC batch when there are several. */
+async function broadcast(url: string, txs: readonly Uint8Array[]): Promise<{ ok: boolean; log: string }[]> {
+  const calls = txs.map((tx, id) => ({
+    jsonrpc: "2.0",
+    id,
+    method: "broadcast_tx_sync",
+    params: { tx: toBase64(tx) },
+  }));
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(calls.length === 1 ? calls[0] : calls),
+  });
+  type Reply = {
+    id?: number;
+    result?: { code: number; log: string };
+    error?: { message: string; data?: string };
+  };
+  const body = (await res.json()) as Reply | Reply[];
+  const byId = new Map((Array.isArray(body) ? body : [body]).map((r) => [r.id ?? 0, r]));
+  return txs.map((_, id) => {
+    const r = byId.get(id);
+    if (r?.result !== undefined) return { ok: r.result.code === 0, log: r.result.log };
+    return { ok: false, log: `${r?.error?.message ?? "no reply"} ${r?.error?.data ?? ""}` };
+  });
+}
+
+/** The committed nonce of `address` (0 for an account the chain has not seen). */
+async function accountNonce(url: string, address: string): Promise<number> {
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "abci_query",
+      params: { path: `/account/${address}` },
+    }),
+  });
+  const body = (await res.json()) as { result?: { response: { value: string | null } } };
+  const value = body.result?.response.value;
+  if (value === undefined || value === null || value === "") return 0;
+  return Number((JSON.parse(Buffer.from(value, "base64").toString("utf8")) as { nonce: number }).nonce);
+}
+
+/** Runs the load and measures. Earlier runs' txs must have committed (it starts at the chain's nonces). */
+export async function measureNodeThroughput(
+  node: BenchNode,
+  opts: NodeThroughputOptions,
+): Promise<NodeThroughput> {
+  const durationMs = opts.durationMs ?? 20_000;
+  const warmupMs = opts.warmupMs ?? 3000;
+  const maxOutstanding = opts.maxOutstandingPerClient ?? 250;
+  const batch = opts.batch ?? 1;
+  const submitted = new Map<string, { at: number; client: number }>();
+  const outstanding = node.clientKeys.map(() => 0);
+  const latencies: number[] = [];
+  let windowStart = Number.POSITIVE_INFINITY;
+  let windowEnd = Number.POSITIVE_INFINITY;
+  let inWindow = 0;
+  let blocks = 0;
+  let rejected = 0;
+  let cpuAtStart: number | undefined;
+  let cpuAtEnd: number | undefined;
+  const stopFollowing = await followBlocks(node.url, (hashes, at) => {
+    if (at >= windowStart && at < windowEnd) blocks++;
+    for (const h of hashes) {
+      const s = submitted.get(h);
+      if (s === undefined) continue;
+      submitted.delete(h);
+      outstanding[s.client]!--;
+      if (at >= windowStart && at < windowEnd) inWindow++;
+      // Latency of txs submitted inside the window (those before it queued behind the warm-up).
+      if (s.at >= windowStart && s.at < windowEnd) latencies.push(at - s.at);
+    }
+  });
+  try {
+    const start = performance.now();
+    windowStart = start + warmupMs;
+    windowEnd = windowStart + durationMs;
+    const to = toBech32(addressFromPublicKey(keyFor(999_999).publicKey));
+    const cpuMarks = [
+      setTimeout(() => {
+        cpuAtStart = node.cpuMs();
+      }, warmupMs),
+      setTimeout(() => {
+        cpuAtEnd = node.cpuMs();
+      }, warmupMs + durationMs),
+    ];
+    await Promise.all(
+      node.clientKeys.map(async (key, c) => {
+        let nonce = await accountNonce(node.url, toBech32(addressFromPublicKey(key.publicKey)));
+        while (performance.now() < windowEnd) {
+          if (outstanding[c]! >= maxOutstanding) {
+            await new Promise((r) => setTimeout(r, 5));
+            continue;
+          }
+          // `batch` consecutive nonces in one JSON-RPC request (a batch is served in order).
+          const txs = Array.from({ length: batch }, (_, i) =>
+            buildSendTx({
+              key,
+              chainId: node.chainId,
+              nonce: nonce + i,
+              to,
+              amount: 1n + BigInt((nonce + i) % 1000),
+              // What a transfer needs (as a wallet would estimate it): blocks are filled by gas
+              // limits, so the default 100,000 would cap a block at max_gas / 100,000 txs.
+              gasLimit: TRANSFER_GAS_LIMIT,
+            }),
+          );
+          const at = performance.now();
+          for (const tx of txs) submitted.set(tx.hash, { at, client: c });
+          outstanding[c]! += txs.length;
+          const replies = await broadcast(
+            node.url,
+            txs.map((t) => t.bytes),
+          );
+          let refused = false;
+          for (const [i, r] of replies.entries()) {
+            const tx = txs[i]!;
+            if (!refused && (r.ok || /already in the mempool/.test(r.log))) {
+              nonce++;
+              continue;
+            }
+            // Refused (mempool full, busy): forget it and the rest; retry from its nonce.
+            refused = true;
+            if (submitted.delete(tx.hash)) outstanding[c]!--;
+          }
+          if (refused) {
+            rejected++;
+            await new Promise((res) => setTimeout(res, 20));
+          }
+        }
+      }),
+    );
+    for (const t of cpuMarks) clearTimeout(t);
+    cpuAtEnd ??= node.cpuMs();
+    // Let what was submitted in the window commit, so its latency is counted.
+    const drainDeadline = performance.now() + 30_000;
+    while (submitted.size > 0 && performance.now() < drainDeadline)
+      await new Promise((r) => setTimeout(r, 50));
+  } finally {
+    stopFollowing();
+  }
+  latencies.sort((a, b) => a - b);
+  return {
+    committedPerSec: inWindow / (durationMs / 1000),
+    p50Ms: percentile(latencies, 0.5),
+    p99Ms: percentile(latencies, 0.99),
+    committed: inWindow,
+    blocks,
+    rejected,
+    cpuMsPerTx:
+      cpuAtStart === undefined || cpuAtEnd === undefined || inWindow === 0
+        ? undefined
+        : (cpuAtEnd - cpuAtStart) / inWindow,
+  };
+}
+
+/** Table rows for one measurement; `batch` > 1 labels the rows as JSON-RPC batches. */
+export function nodeRows(t: NodeThroughput, verifyRate: number, clients: number, batch = 1): BenchRow[] {
+  const how = batch > 1 ? `batches of ${batch}` : "one tx per request";
+  const limit = { name: "1-core Ed25519 verify rate", value: Math.round(verifyRate), unit: "verifies/s" };
+  const rows: BenchRow[] = [
+    {
+      group: "node",
+      name: `committed transfers, ${clients} clients, broadcast_tx_sync ${how}`,
+      value: Math.round(t.committedPerSec),
+      unit: "tx/s",
+      limit,
+      target: "≥ 0.40 of limit",
+      ok: t.committedPerSec >= 0.4 * verifyRate,
+    },
+    {
+      group: "node",
+      name: `submit→commit latency p50 (${how})`,
+      value: Math.round(t.p50Ms),
+      unit: "ms",
+      target: "< 1500 ms",
+      ok: t.p50Ms < 1500,
+    },
+    { group: "node", name: `submit→commit latency p99 (${how})`, value: Math.round(t.p99Ms), unit: "ms" },
+  ];
+  if (t.cpuMsPerTx !== undefined) {
+    rows.push({
+      group: "node",
+      name: `node CPU per committed tx, all threads (${how})`,
+      value: Math.round(t.cpuMsPerTx * 1000),
+      unit: "µs",
+      limit: { name: "one Ed25519 verify", value: Math.round(1e6 / verifyRate), unit: "µs" },
+    });
+  }
+  rows.push({
+    group: "node",
+    name: `txs per block, mean in window (${how})`,
+    value: t.blocks === 0 ? 0 : Math.round(t.committed / t.blocks),
+    unit: "tx",
+  });
+  return rows;
+}
