@@ -18,6 +18,7 @@ import { addressFromPublicKey, parseAddress } from "../crypto/address.js";
 import { PrivateKey, SEED_SIZE } from "../crypto/ed25519.js";
 import { dccnAppStateJson, type GenesisAccount } from "../genesis/app-state.js";
 import { serializeGenesis, validateChainId } from "../genesis/genesis.js";
+import type { GenesisValidatorEntry } from "../genesis/types.js";
 import { openKeyring } from "../keyring/open.js";
 import { type KeyInfo, type Keyring, KeyringError } from "../keyring/types.js";
 import { DEFAULT_CONSENSUS_PARAMS } from "../types/params.js";
@@ -35,6 +36,8 @@ export interface InitHomeOptions {
   readonly moniker: string;
   /** Create and fund the `validator` keyring key (default true). */
   readonly fund?: boolean;
+  /** Name of the funded keyring key (default `validator`). */
+  readonly keyName?: string;
   readonly fundAmount?: bigint;
   readonly validatorPower?: number;
   /** Replace an existing home: its config, keys of this node and chain data are discarded. */
@@ -79,6 +82,26 @@ async function showIfPresent(keyring: Keyring, name: string): Promise<KeyInfo | 
   }
 }
 
+export interface GenesisInputs {
+  readonly chainId: string;
+  readonly genesisTimeMs: number;
+  readonly validators: readonly GenesisValidatorEntry[];
+  readonly accounts: readonly GenesisAccount[];
+}
+
+/** genesis.json text for a new chain: default consensus params, these validators and funded accounts. */
+export function genesisJsonFor(g: GenesisInputs): string {
+  return serializeGenesis({
+    genesisTimeMs: g.genesisTimeMs,
+    chainId: g.chainId,
+    initialHeight: 1,
+    consensusParams: DEFAULT_CONSENSUS_PARAMS,
+    validators: g.validators,
+    appHash: new Uint8Array(0),
+    appStateJson: dccnAppStateJson(g.accounts),
+  });
+}
+
 export async function initHome(opts: InitHomeOptions): Promise<InitHomeResult> {
   validateChainId(opts.chainId, "chain id");
   const layout = homeLayout(opts.home);
@@ -96,7 +119,8 @@ export async function initHome(opts: InitHomeOptions): Promise<InitHomeResult> {
   // An existing `validator` key is reused (funded again) rather than replaced.
   const keyring = openKeyring(layout.home, "test");
   const fund = opts.fund ?? true;
-  const existingKey = fund ? await showIfPresent(keyring, VALIDATOR_KEY_NAME) : undefined;
+  const keyName = opts.keyName ?? VALIDATOR_KEY_NAME;
+  const existingKey = fund ? await showIfPresent(keyring, keyName) : undefined;
   const seed = fund && existingKey === undefined ? asBytes(randomBytes(SEED_SIZE)) : undefined;
 
   mkdirSync(layout.home, { recursive: true });
@@ -118,11 +142,9 @@ export async function initHome(opts: InitHomeOptions): Promise<InitHomeResult> {
     if (funded !== undefined) {
       accounts.push({ address: funded, balance: opts.fundAmount ?? DEFAULT_FUND_AMOUNT });
     }
-    const genesis = serializeGenesis({
-      genesisTimeMs: opts.genesisTimeMs,
+    const genesis = genesisJsonFor({
       chainId: opts.chainId,
-      initialHeight: 1,
-      consensusParams: DEFAULT_CONSENSUS_PARAMS,
+      genesisTimeMs: opts.genesisTimeMs,
       validators: [
         {
           address: validator.address,
@@ -131,8 +153,7 @@ export async function initHome(opts: InitHomeOptions): Promise<InitHomeResult> {
           name: opts.moniker,
         },
       ],
-      appHash: new Uint8Array(0),
-      appStateJson: dccnAppStateJson(accounts),
+      accounts,
     });
     writeFileAtomic(staged("genesis.json"), genesis);
 
@@ -153,7 +174,7 @@ export async function initHome(opts: InitHomeOptions): Promise<InitHomeResult> {
       renameSync(staged(name), target);
     }
     mkdirSync(paths.dbDir, { recursive: true });
-    const key = seed === undefined ? existingKey : await keyring.import(VALIDATOR_KEY_NAME, toHex(seed));
+    const key = seed === undefined ? existingKey : await keyring.import(keyName, toHex(seed));
     return {
       config: cfg,
       chainId: opts.chainId,
