@@ -98,6 +98,8 @@ export interface ConsensusHostModules {
   /** Null: no crash recovery (tests of the host alone). */
   readonly wal?: ConsensusWal | null;
   readonly evidence?: EvidenceSink | null;
+  /** Peers sent messages for a height beyond the next one: this node is behind. */
+  readonly onBehind?: (height: number) => void;
   /** Called after each block this host committed (state is the state after it). */
   readonly onCommitted?: (block: Block, state: ChainState) => Promise<void> | void;
 }
@@ -135,7 +137,7 @@ export class ConsensusHost {
   private state: ChainState;
   private readonly queue: HostInput[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
-  private readonly futureInputs: ConsensusInput[] = [];
+  private futureInputs: ConsensusInput[] = [];
   private processing = false;
   private stopped = false;
   private idle: Promise<void> = Promise.resolve();
@@ -150,6 +152,8 @@ export class ConsensusHost {
   private readonly replayValues = new Map<string, Block>();
   private replayInputs: LoggedInput[] = [];
   private heightStartedMs = 0;
+  /** Consensus runs (start() was called); before that, received messages are only buffered. */
+  private started = false;
 
   constructor(
     private readonly opts: ConsensusHostOptions,
@@ -179,6 +183,7 @@ export class ConsensusHost {
    */
   async start(onFatal: (err: unknown) => void): Promise<void> {
     this.fatal = onFatal;
+    this.started = true;
     const h = nextHeight(this.state);
     if (h > this.state.initialHeight) {
       this.lastCommit = await this.m.blockStore.loadSeenCommit(h - 1);
@@ -215,14 +220,42 @@ export class ConsensusHost {
     return this.idle;
   }
 
+  /**
+   * The height messages are judged against: the driver's once consensus runs; before that, the
+   * last committed one, so messages for the height consensus will start at are kept.
+   */
+  private get workingHeight(): number {
+    return this.started ? this.m.driver.height : this.state.lastBlockHeight;
+  }
+
+  /**
+   * Sorts a message by height: the height in progress goes on; the next one is kept for later;
+   * anything beyond means peers are ahead of us, which `onBehind` hears about.
+   */
+  private triage(height: number, input: ConsensusInput): InputVerdict | null {
+    const current = this.workingHeight;
+    if (height === current && this.started) return null;
+    if (height === current + 1) {
+      this.bufferFuture(input);
+      return { status: "ignored", reason: "future_height" };
+    }
+    if (height > current + 1) {
+      this.m.onBehind?.(height);
+      return { status: "ignored", reason: "future_height" };
+    }
+    return { status: "ignored", reason: height < current ? "past_height" : "not_started" };
+  }
+
   /** A proposal received from a peer: verified here, then fed to the driver. */
   async receiveProposal(proposal: Proposal): Promise<InputVerdict | "invalid_signature"> {
     const { driver } = this.m;
-    if (proposal.height !== driver.height) {
-      if (proposal.height === driver.height + 1)
-        this.bufferFuture({ kind: "proposal", proposal, valid: false, signer: new Uint8Array(0) });
-      return { status: "ignored", reason: proposal.height > driver.height ? "future_height" : "past_height" };
-    }
+    const early = this.triage(proposal.height, {
+      kind: "proposal",
+      proposal,
+      valid: false,
+      signer: new Uint8Array(0),
+    });
+    if (early !== null) return early;
     const proposer = driver.proposerFor(proposal.round);
     if (proposer === null) return { status: "ignored", reason: "not_started" };
     const hash = headerHash(proposal.block.header);
@@ -235,13 +268,10 @@ export class ConsensusHost {
 
   /** A vote received from a peer: signature and membership checked, then fed to the driver. */
   receiveVote(vote: Vote): InputVerdict | "invalid_signature" {
-    const { driver } = this.m;
-    if (vote.height === driver.height + 1) {
-      this.bufferFuture({ kind: "vote", vote });
-      return { status: "ignored", reason: "future_height" };
-    }
-    const set = driver.validators;
-    if (set === null || vote.height !== driver.height) return { status: "ignored", reason: "past_height" };
+    const early = this.triage(vote.height, { kind: "vote", vote });
+    if (early !== null) return early;
+    const set = this.m.driver.validators;
+    if (set === null) return { status: "ignored", reason: "not_started" };
     const v = set.validators[vote.validatorIndex];
     if (v === undefined || !equalBytes(v.address, vote.validatorAddress)) {
       return { status: "rejected", reason: "unknown_validator" };
@@ -359,7 +389,13 @@ export class ConsensusHost {
   }
 
   private bufferFuture(input: ConsensusInput): void {
-    if (this.futureInputs.length < MAX_FUTURE_BUFFER) this.futureInputs.push(input);
+    if (this.futureInputs.length >= MAX_FUTURE_BUFFER) {
+      // Full: drop what the chain has moved past (a long block sync leaves such entries behind).
+      const h = this.workingHeight;
+      this.futureInputs = this.futureInputs.filter((i) => inputHeight(i) > h);
+      if (this.futureInputs.length >= MAX_FUTURE_BUFFER) return;
+    }
+    this.futureInputs.push(input);
   }
 
   private async isValidBlock(block: Block): Promise<boolean> {
@@ -374,8 +410,7 @@ export class ConsensusHost {
 
   private async startHeight(): Promise<void> {
     if (this.stopped) return;
-    const replay = this.replayInputs.splice(0);
-    if (!this.opts.createEmptyBlocks && !this.needsProofBlock() && replay.length === 0) {
+    if (!this.opts.createEmptyBlocks && !this.needsProofBlock() && this.replayInputs.length === 0) {
       await this.m.mempool.waitForTxs();
       if (this.stopped) return;
     }
@@ -387,13 +422,19 @@ export class ConsensusHost {
       validators: this.state.validators,
       prevBlockHash: this.state.lastBlockHash,
     });
-    for (const input of replay) {
+  }
+
+  /**
+   * After `start_height`: the WAL's inputs for this height, then what peers sent for it while we
+   * were finishing the previous one, checked now that the driver knows the height's validator set.
+   */
+  private replayBuffered(): void {
+    // First what the WAL recorded before a restart (already checked and logged), in its order.
+    for (const input of this.replayInputs.splice(0)) {
       this.logged.add(input);
-      this.push(input);
+      this.queue.push(input);
     }
-    // Replay what peers sent for this height while we were committing the previous one.
-    const pending = this.futureInputs.splice(0);
-    for (const input of pending) {
+    for (const input of this.futureInputs.splice(0)) {
       if (input.kind === "vote") this.receiveVote(input.vote);
       else if (input.kind === "proposal") void this.receiveProposal(input.proposal);
     }
@@ -426,13 +467,15 @@ export class ConsensusHost {
         const input = this.queue.shift();
         if (input === undefined) break;
         if (input.kind === "decided") {
-          await this.commitBlock(input.block, input.commit);
+          // Peers are past this height already: go straight on to the next one.
+          await this.commitBlock(input.block, input.commit, 0);
           continue;
         }
         if (input.kind !== "start_height" && this.m.wal && !this.logged.has(input)) {
           this.m.wal.append(encodeWalInput(input));
         }
         const out = this.m.driver.apply(input);
+        if (input.kind === "start_height") this.replayBuffered();
         if (out.verdict.status === "ignored" && out.verdict.reason === "future_height")
           this.bufferFuture(input);
         await this.performAll(out.effects);
@@ -566,7 +609,7 @@ export class ConsensusHost {
     });
   }
 
-  private async commitBlock(block: Block, commit: Commit): Promise<void> {
+  private async commitBlock(block: Block, commit: Commit, waitMs = this.opts.commitMs): Promise<void> {
     const hash = headerHash(block.header);
     const height = block.header.height;
     if (height <= this.state.lastBlockHeight) return; // decided here and by catch-up: once is enough
@@ -591,9 +634,20 @@ export class ConsensusHost {
       const late = this.m.driver.latestCommit();
       if (late !== null && late.height === height) this.lastCommit = late;
       this.startHeight().catch((err) => this.fatal?.(err));
-    }, this.opts.commitMs);
+    }, waitMs);
     this.timers.add(t);
   }
 }
 
 const proposalHash = (p: Proposal | undefined): Uint8Array | null => (p ? headerHash(p.block.header) : null);
+
+function inputHeight(input: ConsensusInput): number {
+  switch (input.kind) {
+    case "vote":
+      return input.vote.height;
+    case "proposal":
+      return input.proposal.height;
+    default:
+      return input.height;
+  }
+}

@@ -73,6 +73,8 @@ export class NodeNetwork implements ConsensusNetwork {
   private server: BlockSyncServer | null = null;
   private consensus: ConsensusHost | null = null;
   private unsubscribeEvidence: (() => void) | null = null;
+  private statusTimer: NodeJS.Timeout | null = null;
+  private behindAttempt: Promise<unknown> | null = null;
 
   private constructor(
     readonly host: P2pHost,
@@ -125,6 +127,9 @@ export class NodeNetwork implements ConsensusNetwork {
       },
     );
     this.gossip.start();
+    // What operators need to see when a node seems deaf: per topic, who is subscribed and meshed.
+    this.statusTimer = setInterval(() => this.logGossipStatus(), 10_000);
+    this.statusTimer.unref();
     // Evidence this node found or was handed (RPC) goes to every peer.
     this.unsubscribeEvidence = this.m.evidence.subscribe((bytes) => this.gossip?.broadcastEvidence(bytes));
   }
@@ -173,7 +178,25 @@ export class NodeNetwork implements ConsensusNetwork {
     return this.sync?.progress() ?? null;
   }
 
-  /** From now on proposals and votes go to `host`, and stalled rounds are caught up from peers. */
+  /**
+   * Proposals and votes go to `host` from now on (before consensus starts it keeps those for the
+   * height it will start at).
+   */
+  deliverTo(host: ConsensusHost): void {
+    this.consensus = host;
+  }
+
+  /** Peers are at `height`, beyond our next one: fetch decided blocks now rather than after a stall. */
+  onBehind(height: number): void {
+    const catchup = this.catchup;
+    if (catchup === null || this.behindAttempt !== null) return;
+    this.m.logger.debug("peers are ahead; catching up", { height });
+    this.behindAttempt = catchup.catchUp().finally(() => {
+      this.behindAttempt = null;
+    });
+  }
+
+  /** Starts consensus catch-up for `host`: stalled rounds and missed heights are fetched from peers. */
   async attachConsensus(host: ConsensusHost): Promise<void> {
     this.consensus = host;
     this.catchup = new RoundCatchup(
@@ -219,9 +242,29 @@ export class NodeNetwork implements ConsensusNetwork {
     await this.catchup?.stop().catch(() => {});
     await this.sync?.stop().catch(() => {});
     this.unsubscribeEvidence?.();
+    if (this.statusTimer !== null) clearInterval(this.statusTimer);
     this.gossip?.stop();
     await this.server?.stop().catch(() => {});
     await this.host.stop();
+  }
+
+  private logGossipStatus(): void {
+    const { pubsub, topics } = this.host;
+    const stats = this.gossip?.stats();
+    this.m.logger.debug("gossip status", {
+      peers: this.host.connectedPeers().length,
+      connections: this.host.connectionCount(),
+      votes: {
+        subscribers: pubsub.getSubscribers(topics.vote).length,
+        mesh: this.host.meshPeers(topics.vote).length,
+        ...stats?.vote,
+      },
+      proposals: {
+        subscribers: pubsub.getSubscribers(topics.proposal).length,
+        mesh: this.host.meshPeers(topics.proposal).length,
+        ...stats?.proposal,
+      },
+    });
   }
 
   private async onTx(tx: Uint8Array): Promise<GossipVerdict> {

@@ -272,6 +272,7 @@ export class DccnNode {
           wal,
           evidence,
           onCommitted: (block, after) => evidence.markCommitted(block, after),
+          onBehind: (height) => network.onBehind(height),
           logger: logger.child("consensus"),
         },
         state,
@@ -324,6 +325,7 @@ export class DccnNode {
         logger.error("fatal error; stopping", { err: errorMessage(err) });
         void node.stop(err);
       };
+      network.deliverTo(host);
       // Block sync first (when there is anyone to sync from), then consensus from the tip.
       void (async () => {
         if (NodeNetwork.hasPeers(config)) {

@@ -383,6 +383,11 @@ export class P2pHost {
     return this.libp2p.getPeers().map((p) => p.toString());
   }
 
+  /** Open connections (a peer may have more than one, e.g. after simultaneous dials). */
+  connectionCount(): number {
+    return this.libp2p.getConnections().length;
+  }
+
   isConnected(peer: string): boolean {
     try {
       return this.libp2p.getConnections(peerIdFromString(peer)).length > 0;
@@ -424,6 +429,12 @@ export class P2pHost {
   }
 
   /** The gossipsub router (for the gossip module). */
+  /** Peers in our gossipsub mesh for `topic` (the router exposes this beyond its interface). */
+  meshPeers(topic: string): string[] {
+    const router = this.libp2p.services.pubsub as GossipSub & { getMeshPeers?: (t: string) => string[] };
+    return router.getMeshPeers?.(topic) ?? [];
+  }
+
   get pubsub(): GossipSub {
     return this.libp2p.services.pubsub;
   }
