@@ -111,6 +111,9 @@ const PERSISTENT_TAG = "dccn-persistent";
 const P2P_CODE = 0x01a5;
 const MAX_BACKOFF_MS = 60_000;
 
+/** Below this many peers, every maintenance tick also walks the DHT. */
+const FEW_PEERS = 8;
+
 export class P2pHost {
   readonly peerId: string;
   readonly topics: GossipTopics;
@@ -598,6 +601,9 @@ export class P2pHost {
         void this.dialPeer(e.id, addrs);
       }
     }
+    // Short of peers (a new node that knows one bootstrap peer, or one that lost its peers):
+    // walk the DHT now rather than waiting for the slow periodic walk.
+    if (connected < Math.min(this.maxPeers, FEW_PEERS)) void this.discover();
     void this.recordConnectedPeers().then(() => this.book.save());
   }
 
