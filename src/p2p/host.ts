@@ -602,9 +602,32 @@ export class P2pHost {
       }
     }
     // Short of peers (a new node that knows one bootstrap peer, or one that lost its peers):
-    // walk the DHT now rather than waiting for the slow periodic walk.
-    if (connected < Math.min(this.maxPeers, FEW_PEERS)) void this.discover();
+    // dial what the DHT already told us of (a discovery event fires only once per peer, and that
+    // dial may have failed), and walk the DHT now rather than waiting for the periodic walk.
+    if (connected < Math.min(this.maxPeers, FEW_PEERS)) {
+      void this.dialKnownPeers(Math.min(4, this.maxPeers - connected));
+      void this.discover();
+    }
     void this.recordConnectedPeers().then(() => this.book.save());
+  }
+
+  /** Dials up to `budget` peers the peer store has addresses for and we are not connected to. */
+  private async dialKnownPeers(budget: number): Promise<void> {
+    const now = Date.now();
+    let left = budget;
+    for (const peer of await this.libp2p.peerStore.all()) {
+      if (left === 0) return;
+      const id = peer.id.toString();
+      if (id === this.peerId || this.isConnected(id) || this.scorer.isBanned(id)) continue;
+      if (peer.addresses.length === 0) continue;
+      const s = this.dialState.get(id);
+      if (s !== undefined && s.nextAttemptAt > now) continue;
+      left--;
+      void this.dialPeer(
+        id,
+        peer.addresses.map((a) => a.multiaddr),
+      );
+    }
   }
 
   /** Refreshes the peer table from the peer store (identify's listen addresses) for every connected peer. */
