@@ -33,16 +33,11 @@ import { type Proposal, proposalSignBytes, type Vote, VoteType, voteSignBytes } 
 import type { ConsensusWal } from "../wal/wal.js";
 import { decodeWalInput, encodeWalInput, type LoggedInput } from "./wal-codec.js";
 
-/** How consensus messages leave this node; a single validator uses `NO_NETWORK`. */
+/** How consensus messages leave this node (the node's libp2p gossip). */
 export interface ConsensusNetwork {
   broadcastProposal(proposal: Proposal): void;
   broadcastVote(vote: Vote): void;
 }
-
-export const NO_NETWORK: ConsensusNetwork = {
-  broadcastProposal: () => {},
-  broadcastVote: () => {},
-};
 
 /** The evidence pool as the host uses it. */
 export interface EvidenceSink {
@@ -142,6 +137,8 @@ export class ConsensusHost {
   private stopped = false;
   private idle: Promise<void> = Promise.resolve();
   private wakeIdle: (() => void) | undefined;
+  /** The app hash in the last block's header (see needsProofBlock). */
+  private lastBlockAppHash: Uint8Array | undefined;
   /** The +2/3 precommits of the last decided block; goes into the next block as lastCommit. */
   private lastCommit: Commit | null = null;
   private readonly now: () => number;
@@ -445,8 +442,6 @@ export class ConsensusHost {
     if (this.state.lastBlockHeight === 0) return true;
     return this.lastBlockAppHash !== undefined && !equalBytes(this.lastBlockAppHash, this.state.appHash);
   }
-
-  private lastBlockAppHash: Uint8Array | undefined;
 
   private push(input: HostInput, front = false): void {
     if (this.stopped) return;

@@ -1,4 +1,4 @@
-export { ConsensusHost, type ConsensusNetwork, NO_NETWORK } from "./consensus-host.js";
+export { ConsensusHost, type ConsensusNetwork } from "./consensus-host.js";
 export { DccnNode, type NodeOptions, type NodeRole } from "./node.js";
 export { type RunNodeOptions, type RunningNode, runNode } from "./run.js";
 export { VERSION } from "./version.js";
