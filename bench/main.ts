@@ -5,14 +5,16 @@
  *
  *   node dist/bench/main.js [--only group[,group…]] [--quick] [--cpu-prof DIR]
  *
- * Groups: ed25519, smt, vm, sim, market, staking, node, rpc. `--quick` shortens every window
- * (a smoke run, not a measurement); `--cpu-prof DIR` writes a V8 CPU profile of the node.
+ * Groups: ed25519, smt, vm, sim, market, staking, node, rpc, localnet. `--quick` shortens every
+ * window (a smoke run, not a measurement; localnet's sustained load: 20 s instead of 5 minutes);
+ * `--cpu-prof DIR` writes a V8 CPU profile of the node.
  * Groups run one after another, never side by side, so they do not disturb each other.
  */
 import { parseArgs } from "node:util";
 import { buildSendTx } from "../src/client/tx-builder.js";
 import { addressFromPublicKey, toBech32 } from "../src/crypto/address.js";
 import { measureVerifyRate } from "./ed25519.js";
+import { benchLocalnet } from "./localnet.js";
 import { benchMarket } from "./market.js";
 import { type BenchNode, measureNodeThroughput, nodeRows, startBenchNode } from "./node.js";
 import { benchRpc } from "./rpc.js";
@@ -22,7 +24,7 @@ import { benchStaking } from "./staking.js";
 import { type BenchRow, renderTable } from "./table.js";
 import { benchVm } from "./vm.js";
 
-const GROUPS = ["ed25519", "smt", "vm", "sim", "market", "staking", "node", "rpc"] as const;
+const GROUPS = ["ed25519", "smt", "vm", "sim", "market", "staking", "node", "rpc", "localnet"] as const;
 type Group = (typeof GROUPS)[number];
 
 interface Options {
@@ -147,6 +149,16 @@ async function main(): Promise<void> {
       await node?.stop();
     }
   }
+
+  // Last: a 4-validator network on loopback (several minutes in a full run).
+  await run("localnet", () =>
+    benchLocalnet({
+      verifyRate,
+      durationMs: opts.quick ? 20_000 : 300_000,
+      warmupMs: opts.quick ? 10_000 : 15_000,
+      rssSampleMs: opts.quick ? 1000 : 5000,
+    }),
+  );
 
   console.log(renderTable(rows));
   if (failures.length > 0) {

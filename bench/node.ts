@@ -11,6 +11,7 @@
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { Agent, request as httpRequest } from "node:http";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -22,10 +23,10 @@ import { PrivateKey } from "../src/crypto/ed25519.js";
 import { txHash } from "../src/types/tx.js";
 import type { BenchRow } from "./table.js";
 
-const CLI = resolve(import.meta.dirname, "../src/cli/main.js");
+export const CLI = resolve(import.meta.dirname, "../src/cli/main.js");
 const CHAIN_ID = "bench-node";
-const FUNDS = 10n ** 27n;
-const TRANSFER_GAS_LIMIT = 40_000;
+export const FUNDS = 10n ** 27n;
+export const TRANSFER_GAS_LIMIT = 40_000;
 
 export interface BenchNodeOptions {
   /** Senders funded in genesis for the throughput clients (one per client). */
@@ -38,6 +39,8 @@ export interface BenchNodeOptions {
   readonly cpuProfDir?: string;
   /** Append the node's log to this file. */
   readonly logFile?: string;
+  /** genesis consensus_params.block.max_gas (default: the chain default). */
+  readonly blockMaxGas?: number;
 }
 
 /** A node child process on a temp home, with funded sender keys. */
@@ -53,7 +56,7 @@ export interface BenchNode {
 }
 
 /** utime + stime of a process from /proc (clock ticks of 10 ms on Linux). */
-function processCpuMs(pid: number | undefined): number | undefined {
+export function processCpuMs(pid: number | undefined): number | undefined {
   if (pid === undefined) return undefined;
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
@@ -83,7 +86,11 @@ async function freePorts(n: number): Promise<number[]> {
 }
 
 /** Sets `key = value` lines inside `[section]` of a TOML file. */
-function setToml(path: string, section: string, values: Record<string, string | number | boolean>): void {
+export function setToml(
+  path: string,
+  section: string,
+  values: Record<string, string | number | boolean>,
+): void {
   let current = "";
   const out = readFileSync(path, "utf8")
     .split("\n")
@@ -100,7 +107,7 @@ function setToml(path: string, section: string, values: Record<string, string | 
   writeFileSync(path, out.join("\n"));
 }
 
-const keyFor = (i: number) => {
+export const keyFor = (i: number) => {
   const seed = new Uint8Array(32);
   new DataView(seed.buffer).setUint32(0, 0xbe9c0000 + i);
   return PrivateKey.fromSeed(seed);
@@ -123,7 +130,9 @@ export async function startBenchNode(opts: BenchNodeOptions = {}): Promise<Bench
   const genesisFile = join(home, "config", "genesis.json");
   const genesis = JSON.parse(readFileSync(genesisFile, "utf8")) as {
     app_state: { accounts: { address: string; balance: string }[] };
+    consensus_params: { block: { max_gas: string } };
   };
+  if (opts.blockMaxGas !== undefined) genesis.consensus_params.block.max_gas = String(opts.blockMaxGas);
   for (const k of [...clientKeys, ...spareKeys]) {
     genesis.app_state.accounts.push({
       address: toBech32(addressFromPublicKey(k.publicKey)),
@@ -203,15 +212,21 @@ export interface NodeThroughput {
   readonly rejected: number;
   /** Node CPU time per tx committed in the window (ms), when the OS reports it. */
   readonly cpuMsPerTx: number | undefined;
+  /**
+   * CPU time of this process (the load generator: signing, HTTP, following blocks) per tx
+   * committed in the window (ms). It shares the machine's cores with the node, so it says how
+   * much of the throughput the clients themselves cap.
+   */
+  readonly clientCpuMsPerTx: number;
 }
 
-function percentile(sorted: readonly number[], p: number): number {
+export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
 }
 
 /** Follows NewBlock events; calls `onBlock` with each block's tx hashes and arrival time. */
-async function followBlocks(
+export async function followBlocks(
   url: string,
   onBlock: (txHashes: string[], at: number) => void,
 ): Promise<() => void> {
@@ -241,25 +256,53 @@ async function followBlocks(
   return () => ws.terminate();
 }
 
+/**
+ * Keep-alive connections for the load: node:http rather than fetch (undici), whose per-request
+ * overhead made the clients use about as much CPU as the node they measure on a 2-core machine.
+ * Each client has one request in flight at a time, so each holds about one connection.
+ */
+const loadAgent = new Agent({ keepAlive: true, maxSockets: 256 });
+
+function postJson(url: string, body: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      url,
+      {
+        method: "POST",
+        agent: loadAgent,
+        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+        res.on("error", reject);
+      },
+    );
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
 /** broadcast_tx_sync for each tx, as one JSON-RPC batch when there are several. */
-async function broadcast(url: string, txs: readonly Uint8Array[]): Promise<{ ok: boolean; log: string }[]> {
+export async function broadcast(
+  url: string,
+  txs: readonly Uint8Array[],
+): Promise<{ ok: boolean; log: string }[]> {
   const calls = txs.map((tx, id) => ({
     jsonrpc: "2.0",
     id,
     method: "broadcast_tx_sync",
     params: { tx: toBase64(tx) },
   }));
-  const res = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(calls.length === 1 ? calls[0] : calls),
-  });
   type Reply = {
     id?: number;
     result?: { code: number; log: string };
     error?: { message: string; data?: string };
   };
-  const body = (await res.json()) as Reply | Reply[];
+  const body = JSON.parse(await postJson(url, JSON.stringify(calls.length === 1 ? calls[0] : calls))) as
+    | Reply
+    | Reply[];
   const byId = new Map((Array.isArray(body) ? body : [body]).map((r) => [r.id ?? 0, r]));
   return txs.map((_, id) => {
     const r = byId.get(id);
@@ -269,7 +312,7 @@ async function broadcast(url: string, txs: readonly Uint8Array[]): Promise<{ ok:
 }
 
 /** The committed nonce of `address` (0 for an account the chain has not seen). */
-async function accountNonce(url: string, address: string): Promise<number> {
+export async function accountNonce(url: string, address: string): Promise<number> {
   const res = await fetch(url, {
     method: "POST",
     headers: { "content-type": "application/json" },
@@ -305,6 +348,8 @@ export async function measureNodeThroughput(
   let rejected = 0;
   let cpuAtStart: number | undefined;
   let cpuAtEnd: number | undefined;
+  let clientCpuAtStart: NodeJS.CpuUsage | undefined;
+  let clientCpu: NodeJS.CpuUsage | undefined;
   const stopFollowing = await followBlocks(node.url, (hashes, at) => {
     if (at >= windowStart && at < windowEnd) blocks++;
     for (const h of hashes) {
@@ -321,13 +366,16 @@ export async function measureNodeThroughput(
     const start = performance.now();
     windowStart = start + warmupMs;
     windowEnd = windowStart + durationMs;
-    const to = toBech32(addressFromPublicKey(keyFor(999_999).publicKey));
+    // Address bytes, not bech32: the clients should not spend their CPU parsing it per tx.
+    const to = addressFromPublicKey(keyFor(999_999).publicKey);
     const cpuMarks = [
       setTimeout(() => {
         cpuAtStart = node.cpuMs();
+        clientCpuAtStart = process.cpuUsage();
       }, warmupMs),
       setTimeout(() => {
         cpuAtEnd = node.cpuMs();
+        clientCpu = process.cpuUsage(clientCpuAtStart);
       }, warmupMs + durationMs),
     ];
     await Promise.all(
@@ -378,6 +426,7 @@ export async function measureNodeThroughput(
     );
     for (const t of cpuMarks) clearTimeout(t);
     cpuAtEnd ??= node.cpuMs();
+    clientCpu ??= process.cpuUsage(clientCpuAtStart);
     // Let what was submitted in the window commit, so its latency is counted.
     const drainDeadline = performance.now() + 30_000;
     while (submitted.size > 0 && performance.now() < drainDeadline)
@@ -397,6 +446,7 @@ export async function measureNodeThroughput(
       cpuAtStart === undefined || cpuAtEnd === undefined || inWindow === 0
         ? undefined
         : (cpuAtEnd - cpuAtStart) / inWindow,
+    clientCpuMsPerTx: inWindow === 0 ? Number.NaN : (clientCpu.user + clientCpu.system) / 1000 / inWindow,
   };
 }
 
@@ -433,6 +483,12 @@ export function nodeRows(t: NodeThroughput, verifyRate: number, clients: number,
       limit: { name: "one Ed25519 verify", value: Math.round(1e6 / verifyRate), unit: "µs" },
     });
   }
+  rows.push({
+    group: "node",
+    name: `bench clients' CPU per committed tx (${how})`,
+    value: Math.round(t.clientCpuMsPerTx * 1000),
+    unit: "µs",
+  });
   rows.push({
     group: "node",
     name: `txs per block, mean in window (${how})`,

@@ -12,7 +12,7 @@ import { sha256 } from "../crypto/hash.js";
 import { DccnError, errorMessage } from "../errors.js";
 import type { EventBus } from "../events/bus.js";
 import type { Logger } from "../log.js";
-import { type AbciResponses, resultsHash } from "../state/abci-responses.js";
+import type { AbciResponses } from "../state/abci-responses.js";
 import type { StateStore } from "../state/state-store.js";
 import { updateState } from "../state/transition.js";
 import { type ChainState, nextHeight } from "../state/types.js";
@@ -210,6 +210,13 @@ export class BlockExecutor {
   private readonly evidenceVerifier: EvidenceVerifier;
   /** Keys of recently verified commits, so applyBlock does not re-verify what validateBlock did. */
   private readonly verifiedCommits: string[] = [];
+  /**
+   * The last tx list whose data hash was computed, by identity: a block is validated when
+   * proposed and again when applied (and a proposer builds it first), and the Merkle root of
+   * thousands of txs is not free. Blocks are never mutated after they are built or decoded.
+   */
+  private lastData: { readonly txs: readonly Uint8Array[]; readonly hash: Uint8Array } | null = null;
+  private lastSize: { readonly block: Block; readonly size: number } | null = null;
 
   constructor(
     opts: BlockExecutorOptions,
@@ -242,7 +249,7 @@ export class BlockExecutor {
       timeMs: Math.max(input.timeMs, minNextBlockTime(state)),
       lastBlockHash: state.lastBlockHash,
       lastCommitHash: commitHash(lastCommit),
-      dataHash: dataHash(txs),
+      dataHash: this.dataHashOf(txs),
       validatorsHash: state.validators.hash(),
       nextValidatorsHash: state.nextValidators.hash(),
       consensusHash: consensusParamsHash(state.consensusParams),
@@ -304,7 +311,7 @@ export class BlockExecutor {
       h.lastCommitHash,
       commitHash(block.lastCommit),
     );
-    hashRule("BLOCK_INVALID_DATA_HASH", "data hash", h.dataHash, dataHash(block.txs));
+    hashRule("BLOCK_INVALID_DATA_HASH", "data hash", h.dataHash, this.dataHashOf(block.txs));
     hashRule("BLOCK_INVALID_VALIDATORS_HASH", "validators hash", h.validatorsHash, state.validators.hash());
     hashRule(
       "BLOCK_INVALID_NEXT_VALIDATORS_HASH",
@@ -329,7 +336,7 @@ export class BlockExecutor {
     if (state.validators.indexOf(h.proposerAddress) < 0) {
       fail("BLOCK_INVALID_PROPOSER", `proposer ${toHexUpper(h.proposerAddress)} is not a validator`);
     }
-    const size = encodeBlock(block).length;
+    const size = this.encodedSizeOf(block);
     const maxBytes = state.consensusParams.block.maxBytes;
     if (size > maxBytes) fail("BLOCK_TOO_LARGE", `${size} bytes exceeds block.maxBytes ${maxBytes}`);
 
@@ -356,6 +363,17 @@ export class BlockExecutor {
       if (err instanceof BlockValidationError) throw err;
       return fail("BLOCK_INVALID_EVIDENCE", errorMessage(err), err);
     }
+  }
+
+  /** A block's encoded size; validateBlock measures it and publish reports it (same block object). */
+  private encodedSizeOf(block: Block): number {
+    if (this.lastSize?.block !== block) this.lastSize = { block, size: encodeBlock(block).length };
+    return this.lastSize.size;
+  }
+
+  private dataHashOf(txs: readonly Uint8Array[]): Uint8Array {
+    if (this.lastData?.txs !== txs) this.lastData = { txs, hash: dataHash(txs) };
+    return this.lastData.hash;
   }
 
   private checkLastCommit(
@@ -441,7 +459,8 @@ export class BlockExecutor {
       height,
       txs: block.txs.length,
       appHash: toHexUpper(commit.appHash),
-      resultsHash: toHexUpper(resultsHash(results.txResults)),
+      // Already computed by updateState (re-hashing every result just for a log line is not free).
+      resultsHash: toHexUpper(next.lastResultsHash),
     });
     this.publish(block, blockHash, results);
     return { state: next, results, retainHeight: commit.retainHeight };
@@ -458,19 +477,21 @@ export class BlockExecutor {
         logger.error("event subscriber failed", { height, err: errorMessage(err) });
       }
     };
+    const txHashes = block.txs.map(txHash);
     emitSafely(() =>
       eventBus.emit("NewBlock", {
         block,
         blockHash,
-        blockSize: encodeBlock(block).length,
+        blockSize: this.encodedSizeOf(block),
         beginBlock: results.beginBlock,
         endBlock: results.endBlock,
         txResults: results.txResults,
+        txHashes,
       }),
     );
     block.txs.forEach((tx, index) => {
       const result = results.txResults[index]!;
-      emitSafely(() => eventBus.emit("Tx", { height, index, tx, hash: txHash(tx), result }));
+      emitSafely(() => eventBus.emit("Tx", { height, index, tx, hash: txHashes[index]!, result }));
     });
   }
 }

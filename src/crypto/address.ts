@@ -22,8 +22,23 @@ export function moduleAddress(name: string): Uint8Array {
   return sha256(new TextEncoder().encode(`module:${name}`)).slice(0, ADDRESS_SIZE);
 }
 
+/**
+ * Recent account bech32 strings: every tx's events name its sender three or four times, and the
+ * bech32 checksum costs more than a map lookup. Cleared when full (a bound, not an LRU).
+ */
+const bech32Cache = new Map<string, string>();
+const BECH32_CACHE_MAX = 8192;
+
 export function toBech32(address: Uint8Array, prefix = ACCOUNT_PREFIX): string {
-  return bech32.encode(prefix, bech32.toWords(address));
+  if (prefix !== ACCOUNT_PREFIX) return bech32.encode(prefix, bech32.toWords(address));
+  const key = Buffer.from(address.buffer, address.byteOffset, address.byteLength).toString("latin1");
+  let text = bech32Cache.get(key);
+  if (text === undefined) {
+    text = bech32.encode(prefix, bech32.toWords(address));
+    if (bech32Cache.size >= BECH32_CACHE_MAX) bech32Cache.clear();
+    bech32Cache.set(key, text);
+  }
+  return text;
 }
 
 /** Parses `ankr1…` or 40 hex characters into the 20 address bytes. */

@@ -8,8 +8,21 @@ import { sha256 } from "./hash.js";
 const LEAF = Uint8Array.of(0);
 const INNER = Uint8Array.of(1);
 
-export const leafHash = (item: Uint8Array): Uint8Array => sha256(LEAF, item);
-export const innerHash = (left: Uint8Array, right: Uint8Array): Uint8Array => sha256(INNER, left, right);
+export function leafHash(item: Uint8Array): Uint8Array {
+  // One buffer and a one-shot hash: a block's data hash hashes every tx this way.
+  const buf = new Uint8Array(1 + item.length);
+  buf[0] = LEAF[0]!;
+  buf.set(item, 1);
+  return sha256(buf);
+}
+
+export function innerHash(left: Uint8Array, right: Uint8Array): Uint8Array {
+  const buf = new Uint8Array(1 + left.length + right.length);
+  buf[0] = INNER[0]!;
+  buf.set(left, 1);
+  buf.set(right, 1 + left.length);
+  return sha256(buf);
+}
 
 function splitPoint(n: number): number {
   let k = 1;

@@ -43,6 +43,7 @@ import { Database } from "../store/db.js";
 import { appMetaKey } from "../store/smt/layout.js";
 import { encodeSmtProof, SMT_PROOF_TYPE } from "../store/smt/proof.js";
 import { SmtStore } from "../store/smt/store.js";
+import type { DecodedTx } from "../types/tx.js";
 import { bankModule } from "./bank/module.js";
 import { AppError, AppFatalError, CODESPACE, ResultCode } from "./codes.js";
 import { parseAppState } from "./genesis.js";
@@ -152,6 +153,7 @@ export class DccnApp implements Application {
   private readonly msgs: ReadonlyMap<string, RegisteredMsg>;
   private readonly router: QueryRouter;
   private readonly sigCache: VerifiedTxCache;
+  private readonly decodedTxs = new WeakMap<Uint8Array, DecodedTx>();
   private genesis: Genesis | null;
   private lastHeight: number;
   private params: AppParams;
@@ -459,6 +461,7 @@ export class DccnApp implements Application {
             params: this.params,
             msgs: this.msgs,
             sigCache: this.sigCache,
+            decoded: this.decodedTxs,
             logger: this.logger,
           };
   }

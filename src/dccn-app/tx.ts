@@ -40,6 +40,13 @@ export interface TxEnv {
   readonly params: AppParams;
   readonly msgs: ReadonlyMap<string, RegisteredMsg>;
   readonly sigCache: VerifiedTxCache;
+  /**
+   * Decoded txs by their bytes object: a tx is decoded at CheckTx, again at each recheck and at
+   * DeliverTx, usually from the very same Uint8Array (the mempool hands its copy to the block).
+   * Decoding is a pure function of the bytes, which nothing mutates; a WeakMap lets a tx's
+   * entry go with its bytes.
+   */
+  readonly decoded?: WeakMap<Uint8Array, DecodedTx>;
   readonly logger: Logger;
 }
 
@@ -66,8 +73,12 @@ function decodeStep(env: TxEnv, bytes: Uint8Array): DecodedTx {
   if (bytes.length > env.params.maxTxBytes) {
     throw new AppError("TX_TOO_LARGE", `tx is ${bytes.length} bytes, the limit is ${env.params.maxTxBytes}`);
   }
+  const known = env.decoded?.get(bytes);
+  if (known !== undefined) return known;
   try {
-    return decodeTx(bytes);
+    const tx = decodeTx(bytes);
+    env.decoded?.set(bytes, tx);
+    return tx;
   } catch (err) {
     if (err instanceof CodecError) throw new AppError("TX_DECODE", `cannot decode tx: ${err.message}`);
     throw err;

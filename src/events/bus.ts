@@ -13,6 +13,8 @@ export interface NewBlockEvent {
   readonly beginBlock: BeginBlockResponse;
   readonly endBlock: EndBlockResponse;
   readonly txResults: readonly ExecTxResult[];
+  /** SHA-256 of each tx, index-aligned with block.txs, so subscribers need not hash again. */
+  readonly txHashes?: readonly Uint8Array[];
 }
 
 export interface TxEvent {

@@ -1,7 +1,7 @@
 /** Records of the event index (proto/dccn/indexer/indexer.proto). */
 import type { ExecTxResult } from "../abci/types.js";
 import { CodecError, ProtoReader, ProtoWriter } from "../codec/proto.js";
-import { decodeTxResult, encodeTxResult } from "../state/abci-responses.js";
+import { decodeTxResult, writeTxResult } from "../state/abci-responses.js";
 import { IndexerError } from "./errors.js";
 
 /** A committed tx with its result: what `tx` and `tx_search` return (CometBFT's abci.TxResult). */
@@ -13,7 +13,10 @@ export interface IndexedTx {
   readonly result: ExecTxResult;
 }
 
-/** What was written for one height, so re-indexing and pruning can remove exactly that. */
+/**
+ * What was written for one height, so re-indexing and pruning can remove exactly that: the tx
+ * hashes and the block event keys (tx event keys are derived again from the tx records).
+ */
 export interface BlockRecord {
   readonly txHashes: readonly Uint8Array[];
   readonly eventKeys: readonly Uint8Array[];
@@ -37,7 +40,7 @@ export function encodeIndexedTx(t: IndexedTx): Uint8Array {
     .uint(2, t.index)
     .bytes(3, t.hash)
     .bytes(4, t.tx)
-    .bytes(5, encodeTxResult(t.result))
+    .nested(5, (w) => writeTxResult(w, t.result), true)
     .finish();
 }
 

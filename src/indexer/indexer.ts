@@ -45,7 +45,10 @@ import { parseQuery, type Query } from "./query.js";
 import { searchBlocks, searchTxs, type TxRef } from "./search.js";
 
 /** The parts of a NewBlock event the indexer reads. */
-export type IndexableBlock = Pick<NewBlockEvent, "block" | "beginBlock" | "endBlock" | "txResults">;
+export type IndexableBlock = Pick<NewBlockEvent, "block" | "beginBlock" | "endBlock" | "txResults"> & {
+  /** The txs' hashes when the caller has them (index-aligned with block.txs). */
+  readonly txHashes?: readonly Uint8Array[];
+};
 
 /** Where `catchUp` reads blocks the indexer missed (the node's block and state stores). */
 export interface IndexSource {
@@ -84,6 +87,8 @@ export interface EventIndexReader {
 }
 
 const RESERVED_TX_TAGS = new Set(["tx.hash", "tx.height"]);
+/** The value of every event key (the key is the whole entry). */
+const EMPTY = new Uint8Array(0);
 const RESERVED_BLOCK_TAGS = new Set(["block.height"]);
 
 export class EventIndexer implements EventIndexReader {
@@ -259,7 +264,9 @@ export class EventIndexer implements EventIndexReader {
     await this.removeHeight(height, ops);
 
     const txHashes: Uint8Array[] = [];
-    const eventKeys: Uint8Array[] = [];
+    // Only block event keys are listed in the block record: tx event keys are re-derived from
+    // the tx records when a height is removed (rare), instead of being stored twice.
+    const blockEventKeys: Uint8Array[] = [];
     for (const [index, tx] of b.block.txs.entries()) {
       const result = b.txResults[index];
       if (result === undefined) {
@@ -268,23 +275,22 @@ export class EventIndexer implements EventIndexReader {
           `block ${height} has ${b.block.txs.length} txs but ${b.txResults.length} results`,
         );
       }
-      const hash = txHash(tx);
+      const hash = b.txHashes?.[index] ?? txHash(tx);
       txHashes.push(hash);
       ops.push({
         type: "put",
         key: txKey(height, index),
         value: encodeIndexedTx({ height, index, hash, tx, result }),
       });
-      if (await this.mayPoint(hash, height, result.code)) {
+      // A successful tx always points here; only a failed one needs a lookup (no await per tx).
+      if (result.code === 0 || (await this.mayPoint(hash, height, result.code))) {
         ops.push({ type: "put", key: txHashKey(hash), value: txPointer(height, index) });
       }
       forEachIndexed(
         result.events,
         RESERVED_TX_TAGS,
         (tag, value, seq) => {
-          const key = txEventKey(tag, value, height, index, seq);
-          eventKeys.push(key);
-          ops.push({ type: "put", key, value: new Uint8Array(0) });
+          ops.push({ type: "put", key: txEventKey(tag, value, height, index, seq), value: EMPTY });
         },
         this.log,
       );
@@ -295,12 +301,16 @@ export class EventIndexer implements EventIndexReader {
       RESERVED_BLOCK_TAGS,
       (tag, value, seq) => {
         const key = blockEventKey(tag, value, height, seq);
-        eventKeys.push(key);
-        ops.push({ type: "put", key, value: new Uint8Array(0) });
+        blockEventKeys.push(key);
+        ops.push({ type: "put", key, value: EMPTY });
       },
       this.log,
     );
-    ops.push({ type: "put", key: blockKey(height), value: encodeBlockRecord({ txHashes, eventKeys }) });
+    ops.push({
+      type: "put",
+      key: blockKey(height),
+      value: encodeBlockRecord({ txHashes, eventKeys: blockEventKeys }),
+    });
 
     ops.push({ type: "put", key: META_LAST_HEIGHT, value: u64be(newLast) });
     await this.db.batch(ops, { sync: this.sync });
@@ -325,9 +335,21 @@ export class EventIndexer implements EventIndexReader {
     const raw = await this.db.get(blockKey(height));
     if (raw === undefined) return;
     const rec = decodeBlockRecord(raw);
+    // Block event keys (and, in records written by older versions, tx event keys too).
     for (const key of rec.eventKeys) ops.push({ type: "del", key });
     for (const [index, hash] of rec.txHashes.entries()) {
-      ops.push({ type: "del", key: txKey(height, index) });
+      const key = txKey(height, index);
+      const stored = await this.db.get(key);
+      if (stored !== undefined) {
+        // The tx's event keys, derived from its stored result exactly as write() derived them.
+        forEachIndexed(
+          decodeIndexedTx(stored).result.events,
+          RESERVED_TX_TAGS,
+          (tag, value, seq) => ops.push({ type: "del", key: txEventKey(tag, value, height, index, seq) }),
+          silentLogger,
+        );
+      }
+      ops.push({ type: "del", key });
       const ptr = await this.db.get(txHashKey(hash));
       if (ptr !== undefined) {
         const at = parseTxPointer(ptr);

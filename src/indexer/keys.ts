@@ -8,7 +8,7 @@
  *   01 | u64 h | u32 i                      -> TxRecord (hash, tx, result)
  *   02 | hash                               -> u64 h | u32 i (where the tx with this hash is)
  *   03 | tag | value | u64 h | u32 i | u32 seq   -> ""   (an indexed tx event attribute)
- *   04 | u64 h                              -> BlockRecord (tx hashes, event keys written)
+ *   04 | u64 h                              -> BlockRecord (tx hashes, block event keys written)
  *   05 | tag | value | u64 h | u32 seq           -> ""   (an indexed block event attribute)
  *
  * `tag` is `u16 length | utf8` and `value` is `u32 length | utf8`; `seq` numbers the events of
@@ -34,8 +34,67 @@ export const MAX_TAG_BYTES = 0xffff;
 
 export function u32be(n: number): Uint8Array {
   const out = new Uint8Array(4);
-  new DataView(out.buffer).setUint32(0, n);
+  putU32(out, 0, n);
   return out;
+}
+
+// Keys are built once per indexed attribute of every tx (~10 per transfer), so each is written
+// into one exactly-sized array instead of concatenating small ones.
+
+function putU32(out: Uint8Array, at: number, n: number): void {
+  out[at] = n >>> 24;
+  out[at + 1] = n >>> 16;
+  out[at + 2] = n >>> 8;
+  out[at + 3] = n;
+}
+
+/** A safe integer as 8 big-endian bytes. */
+function putU64(out: Uint8Array, at: number, n: number): void {
+  putU32(out, at, Math.floor(n / 4294967296));
+  putU32(out, at + 4, n >>> 0);
+}
+
+const encoder = new TextEncoder();
+
+/** `u16 length | utf8` of a tag, cached: a chain has few distinct tags, each used per tx. */
+const tagCache = new Map<string, Uint8Array>();
+const TAG_CACHE_MAX = 4096;
+
+function tagBytes(tag: string): Uint8Array {
+  const hit = tagCache.get(tag);
+  if (hit !== undefined) return hit;
+  const t = utf8(tag);
+  const out = new Uint8Array(2 + t.length);
+  out[0] = t.length >>> 8;
+  out[1] = t.length;
+  out.set(t, 2);
+  if (tagCache.size < TAG_CACHE_MAX) tagCache.set(tag, out);
+  return out;
+}
+
+/** Whether every UTF-16 unit of `text` is ASCII (then its UTF-8 length is its length). */
+function isAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
+
+/**
+ * `table | tag | u32 len | value` followed by `suffix` zeroed bytes, in one exactly-sized array;
+ * returns it with the offset of the suffix.
+ */
+function eventKeyHead(table: number, tag: string, value: string, suffix: number): [Uint8Array, number] {
+  const t = tagBytes(tag);
+  const ascii = isAscii(value);
+  // Buffer.byteLength counts a lone surrogate as the 3 bytes of U+FFFD, as encodeInto writes it.
+  const n = ascii ? value.length : Buffer.byteLength(value, "utf8");
+  const at = 1 + t.length + 4;
+  const out = new Uint8Array(at + n + suffix);
+  out[0] = table;
+  out.set(t, 1);
+  putU32(out, at - 4, n);
+  if (ascii) for (let i = 0; i < n; i++) out[at + i] = value.charCodeAt(i);
+  else encoder.encodeInto(value, out.subarray(at, at + n));
+  return [out, at + n];
 }
 
 function readU32(bytes: Uint8Array, offset: number): number {
@@ -52,11 +111,21 @@ function corrupt(what: string): IndexerError {
   return new IndexerError("INDEXER_CORRUPT", `event index key is malformed: ${what}; rebuild the index`);
 }
 
-export const txKey = (height: number, index: number): Uint8Array =>
-  concatBytes(Uint8Array.of(TABLE.tx), u64be(height), u32be(index));
+export function txKey(height: number, index: number): Uint8Array {
+  const out = new Uint8Array(13);
+  out[0] = TABLE.tx;
+  putU64(out, 1, height);
+  putU32(out, 9, index);
+  return out;
+}
 export const txHeightPrefix = (height: number): Uint8Array =>
   concatBytes(Uint8Array.of(TABLE.tx), u64be(height));
-export const txHashKey = (hash: Uint8Array): Uint8Array => concatBytes(Uint8Array.of(TABLE.txHash), hash);
+export function txHashKey(hash: Uint8Array): Uint8Array {
+  const out = new Uint8Array(1 + hash.length);
+  out[0] = TABLE.txHash;
+  out.set(hash, 1);
+  return out;
+}
 export const blockKey = (height: number): Uint8Array =>
   concatBytes(Uint8Array.of(TABLE.block), u64be(height));
 
@@ -72,8 +141,12 @@ export function parseBlockKey(key: Uint8Array): number {
 }
 
 /** The pointer stored under a `txHashKey`. */
-export const txPointer = (height: number, index: number): Uint8Array =>
-  concatBytes(u64be(height), u32be(index));
+export function txPointer(height: number, index: number): Uint8Array {
+  const out = new Uint8Array(12);
+  putU64(out, 0, height);
+  putU32(out, 8, index);
+  return out;
+}
 export function parseTxPointer(value: Uint8Array): { height: number; index: number } {
   if (value.length !== 12) throw corrupt(`tx pointer has ${value.length} bytes`);
   return { height: readU64(value, 0), index: readU32(value, 8) };
@@ -81,23 +154,34 @@ export function parseTxPointer(value: Uint8Array): { height: number; index: numb
 
 /** `table | tag`: every entry of one tag. */
 export function tagPrefix(table: number, tag: string): Uint8Array {
-  const t = utf8(tag);
-  const len = new Uint8Array(2);
-  new DataView(len.buffer).setUint16(0, t.length);
-  return concatBytes(Uint8Array.of(table), len, t);
+  return concatBytes(Uint8Array.of(table), tagBytes(tag));
 }
 
 /** `table | tag | value`: the entries of one tag with one exact value. */
 export function tagValuePrefix(table: number, tag: string, value: string): Uint8Array {
-  const v = utf8(value);
-  return concatBytes(tagPrefix(table, tag), u32be(v.length), v);
+  return eventKeyHead(table, tag, value, 0)[0];
 }
 
-export const txEventKey = (tag: string, value: string, height: number, index: number, seq: number) =>
-  concatBytes(tagValuePrefix(TABLE.txEvent, tag, value), u64be(height), u32be(index), u32be(seq));
+export function txEventKey(
+  tag: string,
+  value: string,
+  height: number,
+  index: number,
+  seq: number,
+): Uint8Array {
+  const [key, at] = eventKeyHead(TABLE.txEvent, tag, value, 16);
+  putU64(key, at, height);
+  putU32(key, at + 8, index);
+  putU32(key, at + 12, seq);
+  return key;
+}
 
-export const blockEventKey = (tag: string, value: string, height: number, seq: number) =>
-  concatBytes(tagValuePrefix(TABLE.blockEvent, tag, value), u64be(height), u32be(seq));
+export function blockEventKey(tag: string, value: string, height: number, seq: number): Uint8Array {
+  const [key, at] = eventKeyHead(TABLE.blockEvent, tag, value, 12);
+  putU64(key, at, height);
+  putU32(key, at + 8, seq);
+  return key;
+}
 
 export interface ParsedEventKey {
   readonly value: string;

@@ -121,32 +121,47 @@ export class RpcDispatcher {
     }
   }
 
-  /** Runs a call under its time limit; the call's signal aborts on timeout or disconnect. */
+  /**
+   * Runs a call under its time limit; the call's signal aborts on timeout or disconnect. The
+   * signal is made on first use: most calls (broadcast_tx_sync, queries) never read it, and a
+   * controller linked to the request's signal per call was a visible share of each broadcast.
+   */
   private async runLimited(
     name: string,
     method: RpcMethod,
     args: RpcArgs,
     ctx: RpcCallContext,
   ): Promise<JsonValue> {
-    const controller = new AbortController();
-    const onParentAbort = () => controller.abort(ctx.signal.reason);
-    if (ctx.signal.aborted) onParentAbort();
-    else ctx.signal.addEventListener("abort", onParentAbort, { once: true });
+    let controller: AbortController | undefined;
+    let timedOut: RpcError | undefined;
+    const onParentAbort = () => controller?.abort(ctx.signal.reason);
+    const callCtx: RpcCallContext = {
+      ...ctx,
+      get signal(): AbortSignal {
+        if (controller === undefined) {
+          controller = new AbortController();
+          if (timedOut !== undefined) controller.abort(timedOut);
+          else if (ctx.signal.aborted) controller.abort(ctx.signal.reason);
+          else ctx.signal.addEventListener("abort", onParentAbort, { once: true });
+        }
+        return controller.signal;
+      },
+    };
     const timeoutMs = method.timeoutMs ?? this.opts.handlerTimeoutMs;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
-        const err = RpcError.internal(`${name} did not finish within ${timeoutMs} ms`);
-        controller.abort(err);
-        reject(err);
+        timedOut = RpcError.internal(`${name} did not finish within ${timeoutMs} ms`);
+        controller?.abort(timedOut);
+        reject(timedOut);
       }, timeoutMs);
     });
     try {
-      const call = method.call(args, { ...ctx, signal: controller.signal });
+      const call = method.call(args, callCtx);
       return await Promise.race([call, timeout]);
     } finally {
       clearTimeout(timer);
-      ctx.signal.removeEventListener("abort", onParentAbort);
+      if (controller !== undefined) ctx.signal.removeEventListener("abort", onParentAbort);
     }
   }
 }

@@ -103,7 +103,8 @@ export interface RpcNetInfo {
 
 export interface RpcMempool {
   /** Admits a tx through the app's CheckTx; throws (typed) when the mempool refuses it outright. */
-  checkTx(tx: Uint8Array): Promise<CheckTxResult>;
+  /** The result carries the tx hash when the mempool computed it (saves hashing again). */
+  checkTx(tx: Uint8Array): Promise<CheckTxResult & { readonly hash?: Uint8Array }>;
   size(): number;
   sizeBytes(): number;
   /** Up to `limit` pending txs in reap order. */

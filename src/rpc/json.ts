@@ -19,6 +19,9 @@ export type JsonValue =
 
 /** Serializes a JSON tree; `undefined` object members are left out (like JSON.stringify). */
 export function stringifyJson(value: JsonValue): string {
+  // Most trees (every broadcast reply, every event) hold no RawJson: V8's native stringify
+  // then writes exactly what `write` would, several times faster.
+  if (plain(value)) return JSON.stringify(value);
   const parts: string[] = [];
   write(value, parts);
   return parts.join("");
@@ -55,6 +58,39 @@ function write(value: JsonValue, out: string[]): void {
     write(item, out);
   }
   out.push("}");
+}
+
+/**
+ * Whether JSON.stringify gives the same text as `write`: no RawJson, no non-finite number (write
+ * throws, JSON.stringify would print null), no array hole or undefined item, no toJSON method.
+ */
+function plain(value: JsonValue): boolean {
+  if (value === null) return true;
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return true;
+    case "number":
+      return Number.isFinite(value);
+    case "object":
+      break;
+    default:
+      return false;
+  }
+  if (value instanceof RawJson || typeof (value as { toJSON?: unknown }).toJSON === "function") return false;
+  if (isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const item = value[i];
+      if (item === undefined || !plain(item)) return false;
+    }
+    return true;
+  }
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) return false;
+    const item = value[key];
+    if (item !== undefined && !plain(item)) return false;
+  }
+  return true;
 }
 
 function isArray(value: JsonValue): value is readonly JsonValue[] {

@@ -42,6 +42,8 @@ export class RpcServer {
   /** Requests in progress per connection, so close() can drop the idle ones at once. */
   private readonly inflight = new WeakMap<Socket, number>();
   private readonly shutdown = new AbortController();
+  /** The call signals of requests in progress, aborted together when the server closes. */
+  private readonly live = new Set<AbortController>();
   private closing: Promise<void> | undefined;
   private readonly websocket: WebsocketEndpoint;
   private readonly adminDigest: Buffer | null;
@@ -142,6 +144,7 @@ export class RpcServer {
 
   private async closeNow(): Promise<void> {
     this.shutdown.abort(new Error("RPC server is shutting down"));
+    for (const c of this.live) c.abort(this.shutdown.signal.reason);
     const closed = new Promise<void>((resolve) => this.http.close(() => resolve()));
     // Websocket clients first: they are told the server is going away, then cut.
     await settlesWithin(this.websocket.close(), this.opts.wsCloseGraceMs + 1_000);
@@ -314,15 +317,22 @@ export class RpcServer {
       .end(html);
   }
 
-  /** Aborts when the client disconnects before its answer or when the server closes. */
+  /**
+   * Aborts when the client disconnects before its answer or when the server closes. One
+   * controller per request, aborted by close() through `live` (AbortSignal.any per request
+   * cost more than the rest of a broadcast's RPC handling).
+   */
   private callContext(req: IncomingMessage, res: ServerResponse, remote: string): RpcCallContext {
     const gone = new AbortController();
+    if (this.shutdown.signal.aborted) gone.abort(this.shutdown.signal.reason);
+    this.live.add(gone);
     res.once("close", () => {
+      this.live.delete(gone);
       if (!res.writableFinished) gone.abort(new Error("client disconnected"));
     });
     req.once("error", () => gone.abort(new Error("client disconnected")));
     return {
-      signal: AbortSignal.any([gone.signal, this.shutdown.signal]),
+      signal: gone.signal,
       remoteAddr: remote,
       admin: this.isAdmin(req),
     };
@@ -457,7 +467,13 @@ async function settlesWithin(p: Promise<void>, ms: number): Promise<boolean> {
   }
 }
 
-function parseUrl(raw: string | undefined): URL | null {
+type RequestUrl = Pick<URL, "pathname" | "searchParams">;
+
+/** `POST /` is every JSON-RPC call: answered without building a URL (it showed per request). */
+const ROOT_URL: RequestUrl = Object.freeze({ pathname: "/", searchParams: new URLSearchParams() });
+
+function parseUrl(raw: string | undefined): RequestUrl | null {
+  if (raw === "/" || raw === undefined) return ROOT_URL;
   try {
     return new URL(raw ?? "/", "http://rpc.invalid");
   } catch {

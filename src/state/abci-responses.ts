@@ -33,8 +33,10 @@ export function resultsHash(results: readonly ExecTxResult[]): Uint8Array {
   return merkleRoot(results.map(encodeDeterministicTxResult));
 }
 
-function encodeAttribute(a: EventAttribute): Uint8Array {
-  return new ProtoWriter().string(1, a.key).string(2, a.value).bool(3, a.index).finish();
+// Results and their events are encoded twice per tx (ABCI responses, event index): nested
+// messages are written in place rather than encoded apart and copied in.
+function writeAttribute(w: ProtoWriter, a: EventAttribute): void {
+  w.string(1, a.key).string(2, a.value).bool(3, a.index);
 }
 
 function decodeAttribute(bytes: Uint8Array): EventAttribute {
@@ -51,10 +53,9 @@ function decodeAttribute(bytes: Uint8Array): EventAttribute {
   return { key, value, index };
 }
 
-function encodeEvent(e: AbciEvent): Uint8Array {
-  const w = new ProtoWriter().string(1, e.type);
-  for (const a of e.attributes) w.bytesAlways(2, encodeAttribute(a));
-  return w.finish();
+function writeEvent(w: ProtoWriter, e: AbciEvent): void {
+  w.string(1, e.type);
+  for (const a of e.attributes) w.nested(2, (x) => writeAttribute(x, a));
 }
 
 function decodeEvent(bytes: Uint8Array): AbciEvent {
@@ -69,16 +70,21 @@ function decodeEvent(bytes: Uint8Array): AbciEvent {
   return { type, attributes };
 }
 
-export function encodeTxResult(t: ExecTxResult): Uint8Array {
-  const w = new ProtoWriter()
-    .uint(1, t.code)
+/** Writes a tx result's fields into `w` (see encodeTxResult). */
+export function writeTxResult(w: ProtoWriter, t: ExecTxResult): void {
+  w.uint(1, t.code)
     .bytes(2, t.data)
     .uint(3, t.gasWanted)
     .uint(4, t.gasUsed)
     .string(5, t.codespace)
     .string(6, t.log)
     .string(7, t.info);
-  for (const e of t.events) w.bytesAlways(8, encodeEvent(e));
+  for (const e of t.events) w.nested(8, (x) => writeEvent(x, e));
+}
+
+export function encodeTxResult(t: ExecTxResult): Uint8Array {
+  const w = new ProtoWriter();
+  writeTxResult(w, t);
   return w.finish();
 }
 
@@ -128,7 +134,7 @@ function encodeEndBlock(e: EndBlockResponse): Uint8Array {
   const w = new ProtoWriter();
   for (const u of e.validatorUpdates) w.bytesAlways(1, encodeValidatorUpdate(u));
   w.message(2, e.consensusParamUpdates === undefined ? null : encodeConsensusParams(e.consensusParamUpdates));
-  for (const ev of e.events) w.bytesAlways(3, encodeEvent(ev));
+  for (const ev of e.events) w.nested(3, (x) => writeEvent(x, ev));
   return w.finish();
 }
 
@@ -186,8 +192,8 @@ function decodeMisbehavior(bytes: Uint8Array): Misbehavior {
 
 export function encodeAbciResponses(a: AbciResponses): Uint8Array {
   const w = new ProtoWriter();
-  for (const e of a.beginBlock.events) w.bytesAlways(1, encodeEvent(e));
-  for (const t of a.txResults) w.bytesAlways(2, encodeTxResult(t));
+  for (const e of a.beginBlock.events) w.nested(1, (x) => writeEvent(x, e));
+  for (const t of a.txResults) w.nested(2, (x) => writeTxResult(x, t));
   w.message(3, encodeEndBlock(a.endBlock));
   for (const m of a.byzantineValidators) w.bytesAlways(4, encodeMisbehavior(m));
   return w.finish();

@@ -27,7 +27,7 @@ function requireTx(args: RpcArgs): Uint8Array {
 }
 
 /** Mempool refusals (full, duplicate, too large) come back as errors with their reason. */
-async function admit(env: RpcEnv, tx: Uint8Array): Promise<CheckTxResult> {
+async function admit(env: RpcEnv, tx: Uint8Array): Promise<CheckTxResult & { readonly hash?: Uint8Array }> {
   try {
     return await env.mempool.checkTx(tx);
   } catch (err) {
@@ -104,7 +104,7 @@ export function txMethods(env: RpcEnv, opts: TxMethodOptions): Record<string, Rp
           data: hex(res.data),
           log: res.log,
           codespace: res.codespace,
-          hash: hex(txHash(tx)),
+          hash: hex(res.hash ?? txHash(tx)),
         };
       },
     },

@@ -187,6 +187,16 @@ describe("formatting", () => {
     });
     expect(text).toBe('{"a":{"n":123456789012345678901234567890},"c":[1,"x",null]}');
   });
+
+  it("writes plain trees exactly as the tree writer does, and refuses non-finite numbers", () => {
+    const tree = { b: undefined, a: ['\u2028é"\\', { z: 1.5, y: -0, x: true, w: null }], "2": "k", "1": [] };
+    // The same tree with a RawJson leaf goes through the tree writer; both parts must agree.
+    const viaWriter = stringifyJson({ t: tree, r: new RawJson("0") });
+    expect(viaWriter).toBe(`{"t":${stringifyJson(tree)},"r":0}`);
+    expect(stringifyJson(tree)).toBe(JSON.stringify(tree));
+    expect(() => stringifyJson({ n: Number.NaN })).toThrow(TypeError);
+    expect(() => stringifyJson([Number.POSITIVE_INFINITY])).toThrow(TypeError);
+  });
 });
 
 describe("rate limiter", () => {
