@@ -229,6 +229,8 @@ export class NodeNetwork implements ConsensusNetwork {
 
   /** A tx this node admitted (RPC): relayed to peers. */
   broadcastTx(tx: Uint8Array): void {
+    // A node alone (a dev chain) has nobody to tell: skip the encoding and hashing of a publish.
+    if (this.host.pubsub.getSubscribers(this.host.topics.tx).length === 0) return;
     void this.gossip?.broadcastTx(tx).catch((err: unknown) => {
       this.m.logger.debug("tx gossip failed", { err: String(err) });
     });
