@@ -30,6 +30,7 @@ import {
 } from "../src/dccn-app/market/index.js";
 import { DEFAULT_CONSENSUS_PARAMS } from "../src/types/params.js";
 import { type AnyMsg, signTx } from "../src/types/tx.js";
+import { benchHeader } from "./fixtures.js";
 import type { BenchRow } from "./table.js";
 
 export type MarketBenchRow = BenchRow & { readonly group: "market" };
@@ -172,23 +173,6 @@ function benchSettlement(reports: number): number {
   return reports / ((performance.now() - t0) / 1000);
 }
 
-const header = (height: number) => {
-  const z = new Uint8Array(32);
-  return {
-    chainId: "bench-market",
-    height,
-    timeMs: 1_700_000_000_000 + height * 1000,
-    lastBlockHash: z,
-    lastCommitHash: z,
-    dataHash: z,
-    validatorsHash: z,
-    nextValidatorsHash: z,
-    consensusHash: z,
-    appHash: z,
-    lastResultsHash: z,
-    evidenceHash: z,
-    proposerAddress: new Uint8Array(20),
-  };
 };
 
 /**
@@ -234,7 +218,7 @@ async function benchModuleEndBlock(
     const block = async (height: number, txs: Uint8Array[], timed: boolean) => {
       await app.beginBlock({
         hash: new Uint8Array(32),
-        header: header(height),
+        header: benchHeader("bench-market", height),
         lastCommitInfo: { round: 0, votes: [] },
         byzantineValidators: [],
       });

@@ -25,8 +25,8 @@ import {
   NO_MARKET_INPUTS,
   votingPowers,
 } from "../src/dccn-app/staking/index.js";
-import type { Header } from "../src/types/block.js";
 import { DEFAULT_CONSENSUS_PARAMS } from "../src/types/params.js";
+import { benchHeader } from "./fixtures.js";
 import { type BenchRow, renderTable } from "./table.js";
 
 export interface StakingBenchOptions {
@@ -56,25 +56,6 @@ function benchDraw(candidates: number, elected: number, draws: number): number {
     votingPowers(picked.map((c) => c.weight));
   }
   return (performance.now() - t0) / draws;
-}
-
-function header(chainId: string, height: number, proposer: Uint8Array): Header {
-  const z = new Uint8Array(32);
-  return {
-    chainId,
-    height,
-    timeMs: 1_700_000_000_000 + height * 1000,
-    lastBlockHash: z,
-    lastCommitHash: z,
-    dataHash: z,
-    validatorsHash: z,
-    nextValidatorsHash: z,
-    consensusHash: z,
-    appHash: z,
-    lastResultsHash: z,
-    evidenceHash: z,
-    proposerAddress: proposer,
-  };
 }
 
 /** Runs `blocks` ordinary blocks and then an epoch end, with `candidates` ≥ `validators` candidates. */
@@ -125,7 +106,7 @@ async function benchBlocks(validators: number, candidates: number, blocks: numbe
       let t0 = performance.now();
       await app.beginBlock({
         hash: sha256(u64be(h)),
-        header: header(chainId, h, proposer),
+        header: benchHeader(chainId, h, proposer),
         lastCommitInfo: { round: 0, votes: h === 1 ? [] : votes },
         byzantineValidators: [],
       });
