@@ -173,8 +173,6 @@ function benchSettlement(reports: number): number {
   return reports / ((performance.now() - t0) / 1000);
 }
 
-};
-
 /**
  * The market module's EndBlock in a real app: `providers` × 10 instances registered, then
  * `tasks` submissions from 20 tenants delivered in one block; returns EndBlock's wall time (ms)
