@@ -46,6 +46,50 @@ describe("Database", () => {
     await db.close();
   });
 
+  it("writes a batch in one native call (_batch), never through a chained batch held until GC", async () => {
+    const db = await Database.open(`${home()}/data/w.db`);
+    const level = db.raw as unknown as {
+      _batch(ops: unknown[], o: unknown): Promise<void>;
+      batch(...args: unknown[]): unknown;
+    };
+    const direct = level._batch;
+    const publicBatch = level.batch;
+    const calls: number[] = [];
+    let chained = 0;
+    Object.defineProperty(level, "_batch", {
+      configurable: true,
+      value(this: unknown, ops: unknown[], o: unknown) {
+        calls.push(ops.length);
+        return direct.call(this, ops, o);
+      },
+    });
+    Object.defineProperty(level, "batch", {
+      configurable: true,
+      value(this: unknown, ...args: unknown[]) {
+        if (args.length === 0) chained++;
+        return publicBatch.apply(this, args);
+      },
+    });
+    await db.batch([
+      { type: "put", key: b(4), value: b(40) },
+      { type: "put", key: b(5), value: b(50) },
+    ]);
+    await db.batch([{ type: "del", key: b(4) }]);
+    expect(calls).toEqual([2, 1]);
+    expect(chained).toBe(0);
+    expect(await db.get(b(4))).toBeUndefined();
+    expect(await db.get(b(5))).toEqual(b(50));
+    await db.close();
+  });
+
+  it("rejects a batch with a typed error once the database is closed", async () => {
+    const db = await Database.open(`${home()}/data/v.db`);
+    await db.close();
+    await expect(db.batch([{ type: "put", key: b(1), value: b(1) }])).rejects.toMatchObject({
+      code: "STORE_CLOSED",
+    });
+  });
+
   it("reopens with the data intact", async () => {
     const path = `${home()}/data/y.db`;
     const db = await Database.open(path);
