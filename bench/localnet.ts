@@ -29,10 +29,10 @@ import {
   FUNDS,
   followBlocks,
   keyFor,
-  percentile,
   processCpuMs,
   setToml,
   TRANSFER_GAS_LIMIT,
+  throughputOf,
 } from "./node.js";
 import type { BenchRow } from "./table.js";
 
@@ -413,22 +413,20 @@ async function runLoad(
     for (const t of timers) clearTimeout(t);
     stopFollowing();
   }
-  latencies.sort((a, b) => a - b);
   cpuAtEnd ??= cpuTotal();
   clientCpu ??= process.cpuUsage(clientCpuAtStart);
   await Promise.all(marks);
   return {
-    committedPerSec: inWindow / (opts.durationMs / 1000),
-    p50Ms: percentile(latencies, 0.5),
-    p99Ms: percentile(latencies, 0.99),
-    committed: inWindow,
-    blocks,
-    rejected,
-    cpuMsPerTx:
-      cpuAtStart === undefined || cpuAtEnd === undefined || inWindow === 0
-        ? undefined
-        : (cpuAtEnd - cpuAtStart) / inWindow,
-    clientCpuMsPerTx: inWindow === 0 ? Number.NaN : (clientCpu.user + clientCpu.system) / 1000 / inWindow,
+    ...throughputOf({
+      inWindow,
+      durationMs: opts.durationMs,
+      latencies,
+      blocks,
+      rejected,
+      cpuAtStart,
+      cpuAtEnd,
+      clientCpu,
+    }),
     memory: memory.map((m) => m.trace()),
   };
 }

@@ -434,19 +434,34 @@ export async function measureNodeThroughput(
   } finally {
     stopFollowing();
   }
-  latencies.sort((a, b) => a - b);
+  return throughputOf({ inWindow, durationMs, latencies, blocks, rejected, cpuAtStart, cpuAtEnd, clientCpu });
+}
+
+/** What a load window measured, as a NodeThroughput (sorts `latencies` in place). */
+export function throughputOf(w: {
+  readonly inWindow: number;
+  readonly durationMs: number;
+  readonly latencies: number[];
+  readonly blocks: number;
+  readonly rejected: number;
+  readonly cpuAtStart: number | undefined;
+  readonly cpuAtEnd: number | undefined;
+  readonly clientCpu: NodeJS.CpuUsage;
+}): NodeThroughput {
+  const { inWindow, cpuAtStart, cpuAtEnd } = w;
+  w.latencies.sort((a, b) => a - b);
   return {
-    committedPerSec: inWindow / (durationMs / 1000),
-    p50Ms: percentile(latencies, 0.5),
-    p99Ms: percentile(latencies, 0.99),
+    committedPerSec: inWindow / (w.durationMs / 1000),
+    p50Ms: percentile(w.latencies, 0.5),
+    p99Ms: percentile(w.latencies, 0.99),
     committed: inWindow,
-    blocks,
-    rejected,
+    blocks: w.blocks,
+    rejected: w.rejected,
     cpuMsPerTx:
       cpuAtStart === undefined || cpuAtEnd === undefined || inWindow === 0
         ? undefined
         : (cpuAtEnd - cpuAtStart) / inWindow,
-    clientCpuMsPerTx: inWindow === 0 ? Number.NaN : (clientCpu.user + clientCpu.system) / 1000 / inWindow,
+    clientCpuMsPerTx: inWindow === 0 ? Number.NaN : (w.clientCpu.user + w.clientCpu.system) / 1000 / inWindow,
   };
 }
 
