@@ -7,7 +7,7 @@ import { decodeCanonical, ProtoReader, ProtoWriter } from "../../../codec/proto.
 import type { TaskStatus } from "../lifecycle.js";
 import type { ReputationRecord } from "../reputation.js";
 import { type Resources, ZERO_RESOURCES } from "../resources.js";
-import type { TaskKind } from "../types.js";
+import type { MsgSubmitTask } from "./msgs.js";
 
 export interface Codec<T> {
   encode(v: T): Uint8Array;
@@ -200,23 +200,10 @@ export const TASK_STATUSES: readonly TaskStatus[] = [
   "expired",
 ];
 
-export interface TaskRecord {
+/** A task as stored: what its tenant submitted, plus its state. */
+export interface TaskRecord extends MsgSubmitTask {
   readonly id: number;
   readonly owner: Uint8Array;
-  readonly kind: TaskKind;
-  /** Per replica. */
-  readonly demand: Resources;
-  readonly replicas: number;
-  /** A job's running time, or the lease a service's escrow pays for. */
-  readonly durationSec: number;
-  readonly maxPricePerSec: bigint;
-  /** Empty when the task has no application provider. */
-  readonly appProvider: Uint8Array;
-  readonly appFeeBps: number;
-  /** Constraints ("" / [] / 0: none). */
-  readonly region: string;
-  readonly tags: readonly string[];
-  readonly minReputation: bigint;
   readonly status: TaskStatus;
   /** Current (scheduled/running) or last placement; empty when never placed. */
   readonly provider: Uint8Array;
