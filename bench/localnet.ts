@@ -55,6 +55,8 @@ export interface LocalnetBenchOptions {
   readonly maxOutstandingPerClient?: number;
   /** RSS sampling period. Default 1000 ms. */
   readonly rssSampleMs?: number;
+  /** Directory for V8 CPU profiles of the nodes (`--cpu-prof`, written when they stop). */
+  readonly cpuProfDir?: string;
 }
 
 interface SummaryNode {
@@ -75,13 +77,19 @@ class NodeChild {
   constructor(
     readonly node: SummaryNode,
     logDir: string,
+    cpuProfDir?: string,
   ) {
     this.logFile = join(logDir, `${node.name}.log`);
     const fd = openSync(this.logFile, "a");
+    const prof = cpuProfDir === undefined ? [] : ["--cpu-prof", "--cpu-prof-dir", cpuProfDir];
     try {
-      this.child = spawn(process.execPath, [CLI, "start", "--home", node.home, "--role", node.role], {
-        stdio: ["ignore", fd, fd],
-      });
+      this.child = spawn(
+        process.execPath,
+        [...prof, CLI, "start", "--home", node.home, "--role", node.role],
+        {
+          stdio: ["ignore", fd, fd],
+        },
+      );
     } finally {
       closeSync(fd);
     }
@@ -608,7 +616,7 @@ export async function benchLocalnet(opts: LocalnetBenchOptions): Promise<BenchRo
       keys.map((k) => toBech32(addressFromPublicKey(k.publicKey))),
     );
     const start = (n: SummaryNode) => {
-      const c = new NodeChild(n, dir);
+      const c = new NodeChild(n, dir, opts.cpuProfDir);
       children.push(c);
       return c;
     };

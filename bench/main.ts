@@ -7,7 +7,7 @@
  *
  * Groups: ed25519, smt, vm, sim, market, staking, node, rpc, localnet. `--quick` shortens every
  * window (a smoke run, not a measurement; localnet's sustained load: 20 s instead of 5 minutes);
- * `--cpu-prof DIR` writes a V8 CPU profile of the node.
+ * `--cpu-prof DIR` writes V8 CPU profiles of the benchmarked nodes (single node and localnet).
  * Groups run one after another, never side by side, so they do not disturb each other.
  */
 import { parseArgs } from "node:util";
@@ -101,7 +101,9 @@ async function main(): Promise<void> {
   await run("staking", () => benchStaking(opts.quick ? { candidates: 2000, blocks: 5 } : {}));
 
   if (want("node") || want("rpc")) {
-    const clients = 16;
+    // Senders with one request in flight each: enough that the node, not the clients' round
+    // trips, sets the pace (16 left the node idle between replies on this 2-core machine).
+    const clients = 32;
     let node: BenchNode | undefined;
     try {
       node = await startBenchNode({
@@ -157,6 +159,7 @@ async function main(): Promise<void> {
       durationMs: opts.quick ? 20_000 : 300_000,
       warmupMs: opts.quick ? 10_000 : 15_000,
       rssSampleMs: opts.quick ? 1000 : 5000,
+      ...(opts.cpuProfDir === undefined ? {} : { cpuProfDir: opts.cpuProfDir }),
     }),
   );
 

@@ -190,6 +190,9 @@ export async function executeBlockOnApp(
   byzantineValidators: readonly Misbehavior[],
 ): Promise<AbciResponses> {
   const height = block.header.height;
+  // All signatures of the block at once, off the main thread where the app can.
+  const preCheck = app.preCheckTx;
+  if (preCheck !== undefined) await Promise.all(block.txs.map((tx) => preCheck.call(app, tx)));
   const beginBlock = await callApp(height, "BeginBlock", () =>
     app.beginBlock({
       hash: blockHash,

@@ -162,6 +162,13 @@ export interface Application {
   info(): Promise<InfoResponse>;
   initChain(req: InitChainRequest): Promise<InitChainResponse>;
   checkTx(tx: Uint8Array, mode: CheckTxMode): Promise<CheckTxResult>;
+  /**
+   * Optional: the stateless part of CheckTx/DeliverTx (decoding, signature) done ahead and
+   * concurrently — the mempool calls it before a tx joins its serial CheckTx queue, the block
+   * executor for a block's txs before BeginBlock — so it can run on other threads. It only
+   * warms caches: CheckTx and DeliverTx still judge the tx. Never rejects.
+   */
+  preCheckTx?(tx: Uint8Array): Promise<void>;
   beginBlock(req: BeginBlockRequest): Promise<BeginBlockResponse>;
   deliverTx(tx: Uint8Array): Promise<ExecTxResult>;
   endBlock(req: EndBlockRequest): Promise<EndBlockResponse>;

@@ -236,6 +236,12 @@ export const CONFIG_SPEC: ConfigSpec = {
       "Lowest gas price (base units of ANKR per gas, decimal string) this node admits to its mempool.",
       0n,
     ),
+    signatureWorkers: int(
+      "Threads verifying tx signatures beside the main thread: -1 = one per spare core (at most 4), 0 = none.",
+      -1,
+      -1,
+      64,
+    ),
   },
   txIndex: {
     indexer: oneOf<TxIndexer>(

@@ -70,6 +70,8 @@ export interface ConsensusConfig {
 export interface AppConfig {
   /** Base units per gas below which CheckTx refuses a tx. */
   readonly minimumGasPrice: bigint;
+  /** Threads verifying tx signatures beside the main thread; -1: one per spare core (at most 4), 0: none. */
+  readonly signatureWorkers: number;
 }
 
 export type TxIndexer = "kv" | "null";

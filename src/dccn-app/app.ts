@@ -67,7 +67,14 @@ import { QueryRouter } from "./query.js";
 import { VerifiedTxCache } from "./sig-cache.js";
 import { CommittedState, VersionReader } from "./state/committed.js";
 import { CacheStore, type KvReader } from "./state/kv.js";
-import { checkTx, deliverTx, type RegisteredMsg, type TxEnv } from "./tx.js";
+import {
+  checkTx,
+  deliverTx,
+  preVerifyTx,
+  type RegisteredMsg,
+  type SignatureVerifier,
+  type TxEnv,
+} from "./tx.js";
 
 export const APP_NAME = "dccn";
 export const APP_VERSION = "0.1.0";
@@ -87,6 +94,11 @@ export interface DccnAppOptions {
   readonly stateCacheSize?: number;
   /** Verified tx signatures remembered. */
   readonly sigCacheSize?: number;
+  /**
+   * Verifies tx signatures for `preCheckTx` (a worker pool); without one, signatures are
+   * verified inside CheckTx/DeliverTx on the calling thread.
+   */
+  readonly verifier?: SignatureVerifier;
 }
 
 // App metadata (outside the tree, written in the same batch as the state it describes):
@@ -153,6 +165,7 @@ export class DccnApp implements Application {
   private readonly msgs: ReadonlyMap<string, RegisteredMsg>;
   private readonly router: QueryRouter;
   private readonly sigCache: VerifiedTxCache;
+  private readonly verifier: SignatureVerifier | undefined;
   private readonly decodedTxs = new WeakMap<Uint8Array, DecodedTx>();
   private genesis: Genesis | null;
   private lastHeight: number;
@@ -177,6 +190,7 @@ export class DccnApp implements Application {
     this.msgs = msgs;
     this.router = new QueryRouter([...coreQueries, ...routes]);
     this.sigCache = new VerifiedTxCache(opts.sigCacheSize);
+    this.verifier = opts.verifier;
     this.check = new CacheStore(committed);
 
     const raw = db.raw;
@@ -279,6 +293,12 @@ export class DccnApp implements Application {
   }
 
   /** CheckTx ("new" and "recheck" alike) against the check state. Never throws. */
+  async preCheckTx(tx: Uint8Array): Promise<void> {
+    const env = this.env;
+    if (this.closed || env === null || this.verifier === undefined) return;
+    await preVerifyTx(env, this.verifier, tx);
+  }
+
   async checkTx(tx: Uint8Array, _mode: CheckTxMode): Promise<CheckTxResult> {
     await this.idle();
     const env = this.env;

@@ -85,6 +85,28 @@ function decodeStep(env: TxEnv, bytes: Uint8Array): DecodedTx {
   }
 }
 
+/** Checks Ed25519 signatures, possibly on other threads (src/crypto/verify-pool.ts). */
+export interface SignatureVerifier {
+  verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): Promise<boolean>;
+}
+
+/**
+ * Decodes `bytes` and verifies its signature through `verifier`, caching both for the CheckTx or
+ * DeliverTx that follows; a tx that fails either is left for that call to reject.
+ */
+export async function preVerifyTx(env: TxEnv, verifier: SignatureVerifier, bytes: Uint8Array): Promise<void> {
+  let tx: DecodedTx;
+  try {
+    tx = decodeStep(env, bytes);
+  } catch {
+    return;
+  }
+  if (env.sigCache.has(tx.hash)) return;
+  if (await verifier.verify(tx.raw.pubKey, txSignBytes(tx.raw.body), tx.raw.signature)) {
+    env.sigCache.add(tx.hash);
+  }
+}
+
 /** Every admission rule, reads only. `minGasPrice` is given for CheckTx only (node-local). */
 function admit(
   env: TxEnv,

@@ -137,7 +137,13 @@ export class Mempool {
     this.queuedChecks++;
     let held = false;
     try {
-      const result = await this.queue.run(() => this.admit(tx, hash, key));
+      // The app's stateless checks (signature) start now, alongside those of the txs queued
+      // ahead; this tx's turn in the serial queue waits for them.
+      const prepared = this.app.preCheckTx?.(tx);
+      const result = await this.queue.run(async () => {
+        await prepared;
+        return this.admit(tx, hash, key);
+      });
       held = result.status !== "rejected";
       return result;
     } finally {

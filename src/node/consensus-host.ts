@@ -608,6 +608,9 @@ export class ConsensusHost {
     const hash = headerHash(block.header);
     const height = block.header.height;
     if (height <= this.state.lastBlockHeight) return; // decided here and by catch-up: once is enough
+    // The commit wait counts from the decision, as CometBFT's timeout_commit counts from its
+    // CommitTime: saving and executing the block use up part of it rather than adding to it.
+    const decidedAt = performance.now();
     await this.m.blockStore.saveBlock(block, commit);
     await this.m.wal?.endHeight(height);
     const { state } = await this.m.executor.applyBlock(this.state, block, hash);
@@ -623,13 +626,16 @@ export class ConsensusHost {
     });
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
-    const t = setTimeout(() => {
-      this.timers.delete(t);
-      // Precommits that arrived during the commit wait make the next block's lastCommit fuller.
-      const late = this.m.driver.latestCommit();
-      if (late !== null && late.height === height) this.lastCommit = late;
-      this.startHeight().catch((err) => this.fatal?.(err));
-    }, waitMs);
+    const t = setTimeout(
+      () => {
+        this.timers.delete(t);
+        // Precommits that arrived during the commit wait make the next block's lastCommit fuller.
+        const late = this.m.driver.latestCommit();
+        if (late !== null && late.height === height) this.lastCommit = late;
+        this.startHeight().catch((err) => this.fatal?.(err));
+      },
+      Math.max(0, waitMs - (performance.now() - decidedAt)),
+    );
     this.timers.add(t);
   }
 }

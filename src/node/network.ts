@@ -4,7 +4,6 @@
  * never sees libp2p: it talks to this module through `ConsensusNetwork` and the host's
  * receive* methods.
  */
-import type { CheckTxResult } from "../abci/types.js";
 import type { NodeConfig } from "../config/types.js";
 import { ResultCode } from "../dccn-app/codes.js";
 import { EvidenceError } from "../evidence/errors.js";
@@ -36,6 +35,33 @@ const FORGED_TX_CODES = new Set<number>([
   ResultCode.WRONG_CHAIN_ID,
   ResultCode.BAD_SIGNATURE,
 ]);
+
+/**
+ * The verdict on a tx batch from a peer: every tx goes to the mempool, and the batch is relayed
+ * unless one is forged or malformed. Already seen, a stale nonce, an emptied balance, a full
+ * mempool: not the relayer's fault (news that had not reached it yet), and gossipsub's
+ * seen-cache stops the batch from looping. Our own failures throw (the batch is then ignored).
+ */
+export async function checkTxBatch(
+  mempool: { checkTx(tx: Uint8Array): Promise<{ readonly code: number }> },
+  txs: readonly Uint8Array[],
+): Promise<GossipVerdict> {
+  // Every check is issued before any is awaited: the mempool runs them in call order, and its
+  // signature stage verifies the txs waiting in its queue together.
+  const results = await Promise.allSettled(txs.map((tx) => mempool.checkTx(tx)));
+  let failure: unknown = null;
+  for (const r of results) {
+    if (r.status === "fulfilled") {
+      if (FORGED_TX_CODES.has(r.value.code)) return "reject";
+    } else if (r.reason instanceof MempoolError) {
+      if (r.reason.code === "MEMPOOL_TX_TOO_LARGE") return "reject";
+    } else {
+      failure ??= r.reason;
+    }
+  }
+  if (failure !== null) throw failure;
+  return "accept";
+}
 
 export interface NodeNetworkInputs {
   readonly config: NodeConfig;
@@ -119,7 +145,7 @@ export class NodeNetwork implements ConsensusNetwork {
         host: this.host,
         logger: this.m.logger.child("gossip"),
         handlers: {
-          onTx: (tx) => this.onTx(tx),
+          onTxBatch: (txs) => checkTxBatch(this.m.mempool, txs),
           onProposal: (p) => this.onProposal(p),
           onVote: (v) => this.onVote(v),
           onEvidence: (e) => this.onEvidence(e),
@@ -227,13 +253,11 @@ export class NodeNetwork implements ConsensusNetwork {
     this.gossip?.broadcastVote(vote);
   }
 
-  /** A tx this node admitted (RPC): relayed to peers. */
+  /** A tx this node admitted (RPC): relayed to peers in the next tx batch. */
   broadcastTx(tx: Uint8Array): void {
-    // A node alone (a dev chain) has nobody to tell: skip the encoding and hashing of a publish.
+    // A node alone (a dev chain) has nobody to tell: skip the batching, encoding and hashing.
     if (this.host.pubsub.getSubscribers(this.host.topics.tx).length === 0) return;
-    void this.gossip?.broadcastTx(tx).catch((err: unknown) => {
-      this.m.logger.debug("tx gossip failed", { err: String(err) });
-    });
+    this.gossip?.broadcastTx(tx);
   }
 
   close(): Promise<void> {
@@ -266,22 +290,13 @@ export class NodeNetwork implements ConsensusNetwork {
         mesh: this.host.meshPeers(topics.proposal).length,
         ...stats?.proposal,
       },
+      // Counted in txs (not batches).
+      txs: {
+        subscribers: pubsub.getSubscribers(topics.tx).length,
+        mesh: this.host.meshPeers(topics.tx).length,
+        ...stats?.tx,
+      },
     });
-  }
-
-  private async onTx(tx: Uint8Array): Promise<GossipVerdict> {
-    let res: CheckTxResult;
-    try {
-      res = await this.m.mempool.checkTx(tx);
-    } catch (err) {
-      // Already seen, or the mempool is full: not the sender's fault, just not relayed again.
-      if (err instanceof MempoolError) return err.code === "MEMPOOL_TX_TOO_LARGE" ? "reject" : "ignore";
-      throw err;
-    }
-    if (res.code === 0) return "accept";
-    // Malformed or forged txs are the relayer's fault; a stale nonce or an emptied balance may
-    // simply be news that has not reached the relayer yet.
-    return FORGED_TX_CODES.has(res.code) ? "reject" : "ignore";
   }
 
   private async onProposal(p: Proposal): Promise<GossipVerdict> {

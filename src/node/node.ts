@@ -14,6 +14,7 @@ import { Driver } from "../consensus/driver.js";
 import { RawSigner } from "../consensus/sim/raw-signer.js";
 import type { TimeoutConfig } from "../consensus/types.js";
 import { sha256 } from "../crypto/hash.js";
+import { autoWorkerCount, VerifyPool } from "../crypto/verify-pool.js";
 import { DccnApp } from "../dccn-app/app.js";
 import { DccnError, errorMessage } from "../errors.js";
 import { EventBus } from "../events/bus.js";
@@ -156,6 +157,14 @@ export class DccnNode {
         loadBlockTime: async (h) => (await blockStore.loadBlock(h))?.header.timeMs ?? null,
         logger: logger.child("evidence"),
       });
+      const workers = config.app.signatureWorkers;
+      const verifier = open(
+        "signature workers",
+        new VerifyPool({
+          workers: workers < 0 ? autoWorkerCount() : workers,
+          logger: logger.child("verify"),
+        }),
+      );
       const app = open(
         "app",
         await DccnApp.open({
@@ -163,6 +172,7 @@ export class DccnNode {
           minGasPrice: config.app.minimumGasPrice,
           logger: logger.child("app"),
           modules: appModules(),
+          ...(verifier.workers > 0 ? { verifier } : {}),
         }),
       );
       const eventBus = new EventBus();

@@ -36,6 +36,14 @@ export {
   gossipTopics,
   type TopicKind,
 } from "./gossip/topics.js";
+export { decodeTxBatch, encodeTxBatch, MAX_TX_BATCH_TXS, txBatchEntrySize } from "./gossip/tx-batch.js";
+export {
+  DEFAULT_TX_BATCHER_OPTIONS,
+  type PublishTxBatch,
+  TxBatcher,
+  TxBatcherError,
+  type TxBatcherOptions,
+} from "./gossip/tx-batcher.js";
 export {
   P2pHost,
   type P2pHostModules,

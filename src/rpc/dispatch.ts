@@ -70,13 +70,20 @@ export class RpcDispatcher {
       );
       return { kind: "responses", body: errorResponse(null, err) };
     }
-    // In order, one at a time: a batch of one sender's txs must reach the mempool in nonce order.
-    const out: RpcResponse[] = [];
-    for (const item of body.items) {
-      const res = await this.handleRequest(item, ctx);
-      if (res !== null) out.push(res);
+    // In order: a batch of one sender's txs must reach the mempool in nonce order. A run of
+    // broadcasts starts together — each call hands its tx to the mempool before its first await,
+    // so they still arrive in order, and their signature checks can share one worker batch.
+    const out: (RpcResponse | null)[] = [];
+    for (let i = 0; i < body.items.length; ) {
+      let end = i + 1;
+      while (end < body.items.length && isBroadcast(body.items[end - 1]) && isBroadcast(body.items[end]))
+        end++;
+      const run = body.items.slice(i, end).map((item) => this.handleRequest(item, ctx));
+      out.push(...(run.length === 1 ? [await run[0]!] : await Promise.all(run)));
+      i = end;
     }
-    return { kind: "responses", body: out.length === 0 ? null : out };
+    const responses = out.filter((r): r is RpcResponse => r !== null);
+    return { kind: "responses", body: responses.length === 0 ? null : responses };
   }
 
   /** One request object; null for a notification (no `id` member), which gets no response. */
@@ -176,4 +183,11 @@ export function toRpcError(err: unknown, logger: Logger, method?: string): RpcEr
     stack: err instanceof Error ? err.stack : undefined,
   });
   return RpcError.internal(err instanceof Error ? err.message : String(err), { cause: err });
+}
+
+/** Methods that only queue a tx (their responses do not wait for a block). */
+const BROADCASTS: ReadonlySet<unknown> = new Set(["broadcast_tx_sync", "broadcast_tx_async"]);
+
+function isBroadcast(item: unknown): boolean {
+  return typeof item === "object" && item !== null && BROADCASTS.has((item as { method?: unknown }).method);
 }

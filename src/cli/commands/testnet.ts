@@ -5,7 +5,9 @@
  * metrics base+4+10·i; base 26656). Everything is built in a staging directory and moved into
  * place at the end, so a failure leaves the output directory as it was.
  */
+
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { InvalidArgumentError } from "commander";
@@ -156,6 +158,10 @@ function planNodes(opts: TestnetOptions): NodePlan[] {
   if (startingIp !== undefined && !IPV4_RE.test(startingIp)) {
     throw new TestnetError("TESTNET_INVALID", `--starting-ip ${startingIp} is not an IPv4 address`);
   }
+  // Nodes on 127.0.0.1 share this machine's cores: signature worker threads beyond a node's
+  // share of them only add thread switches.
+  const sharedHostWorkers =
+    startingIp === undefined ? Math.max(0, Math.floor(availableParallelism() / total) - 1) : undefined;
   return Array.from({ length: total }, (_, index) => {
     const ip = startingIp === undefined ? "127.0.0.1" : ipv4Plus(startingIp, index);
     if (ip === undefined) {
@@ -178,6 +184,7 @@ function planNodes(opts: TestnetOptions): NodePlan[] {
         rpc: { laddr: `tcp://${serveIp}:${ports.rpc}` },
         p2p: { laddr: `/ip4/${ip}/tcp/${ports.p2p}` },
         instrumentation: { prometheus: true, prometheusListenAddr: `${serveIp}:${ports.metrics}` },
+        ...(sharedHostWorkers === undefined ? {} : { app: { signatureWorkers: sharedHostWorkers } }),
       },
     };
   });

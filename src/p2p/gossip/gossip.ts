@@ -9,6 +9,10 @@
  *
  * Handlers are also where delivery happens: an accepted vote has already been fed to consensus
  * when the handler returns, so there is no separate message event to wire.
+ *
+ * Txs travel in batches (`TxBatch`): `broadcastTx` queues a tx in a `TxBatcher`, which publishes
+ * a batch when it is full or shortly after its first tx. On the tx topic the rate limit and the
+ * stats count txs, not messages.
  */
 
 import type { Message } from "@libp2p/gossipsub";
@@ -30,12 +34,18 @@ import type { P2pHost } from "../host.js";
 import type { Misbehaviour } from "../peer-scorer.js";
 import { PeerRateLimiter } from "../rate-limit.js";
 import { type TopicKind, topicLimit } from "./topics.js";
+import { decodeTxBatch, encodeTxBatch } from "./tx-batch.js";
+import { DEFAULT_TX_BATCHER_OPTIONS, TxBatcher, type TxBatcherOptions } from "./tx-batcher.js";
 
 export type GossipVerdict = "accept" | "ignore" | "reject";
 
 /** The node's checks; each returns whether the message is valid, and delivers it if so. */
 export interface GossipHandlers {
-  onTx(tx: Uint8Array, from: string): GossipVerdict | Promise<GossipVerdict>;
+  /**
+   * One received batch, in the sender's order. "reject" when any tx is forged or malformed:
+   * the whole message is dropped and its sender penalised.
+   */
+  onTxBatch(txs: readonly Uint8Array[], from: string): GossipVerdict | Promise<GossipVerdict>;
   onProposal(proposal: Proposal, from: string): GossipVerdict | Promise<GossipVerdict>;
   onVote(vote: Vote, from: string): GossipVerdict | Promise<GossipVerdict>;
   /** Encoded evidence; absent: the topic's messages are ignored (not relayed). */
@@ -50,8 +60,12 @@ export function verdictFromConsensus(v: InputVerdict | "invalid_signature"): Gos
 }
 
 export interface GossipRateLimits {
-  /** Messages per second accepted from one peer on each topic (burst: twice that). */
+  /**
+   * Txs per second accepted from one peer (a batch costs its number of txs; burst: twice that).
+   * A batch larger than the burst costs the whole burst, so it still passes from an idle peer.
+   */
   readonly txPerSecond: number;
+  /** Messages per second accepted from one peer on the other topics (burst: twice that). */
   readonly proposalPerSecond: number;
   readonly votePerSecond: number;
   /** Default 50. */
@@ -67,6 +81,8 @@ export const DEFAULT_GOSSIP_RATE_LIMITS: GossipRateLimits = {
 
 export interface ConsensusGossipOptions {
   readonly rateLimits?: GossipRateLimits;
+  /** How outgoing txs are batched (`DEFAULT_TX_BATCHER_OPTIONS`); maxBytes is capped at the topic limit. */
+  readonly txBatch?: TxBatcherOptions;
 }
 
 export interface ConsensusGossipModules {
@@ -75,6 +91,10 @@ export interface ConsensusGossipModules {
   readonly logger: Logger;
 }
 
+/**
+ * Counts per topic. On the tx topic every count but `oversize` is in txs (a batch counts as its
+ * txs; a batch that does not decode counts as one rejected); elsewhere counts are messages.
+ */
 export interface TopicStats {
   accepted: number;
   ignored: number;
@@ -89,14 +109,18 @@ const KINDS: readonly TopicKind[] = ["tx", "proposal", "vote", "evidence"];
 export class ConsensusGossip {
   private readonly limiters: Record<TopicKind, PeerRateLimiter>;
   private readonly counters: Record<TopicKind, TopicStats>;
+  /** The tx limiter's burst: the most one batch can cost. */
+  private readonly txBurst: number;
+  private batcher: TxBatcher | null = null;
   private running = false;
 
   constructor(
-    opts: ConsensusGossipOptions,
+    private readonly opts: ConsensusGossipOptions,
     private readonly m: ConsensusGossipModules,
   ) {
     const rl = opts.rateLimits ?? DEFAULT_GOSSIP_RATE_LIMITS;
     const limiter = (perSecond: number) => new PeerRateLimiter({ perSecond, burst: perSecond * 2 });
+    this.txBurst = rl.txPerSecond * 2;
     this.limiters = {
       tx: limiter(rl.txPerSecond),
       proposal: limiter(rl.proposalPerSecond),
@@ -118,6 +142,15 @@ export class ConsensusGossip {
   start(): void {
     if (this.running) return;
     const { pubsub, topics } = this.m.host;
+    const maxBytes = Math.min(
+      this.opts.txBatch?.maxBytes ?? DEFAULT_TX_BATCHER_OPTIONS.maxBytes,
+      topicLimit(this.m.host.gossipLimits, "tx"),
+    );
+    this.batcher = new TxBatcher(
+      { ...this.opts.txBatch, maxBytes },
+      (txs) => this.broadcastTxBatch(txs),
+      (err) => this.m.logger.debug("tx batch publish failed", { err: errorMessage(err) }),
+    );
     for (const kind of KINDS) {
       pubsub.topicValidators.set(topics[kind], (peer, msg) => this.validate(kind, peer, msg));
       pubsub.subscribe(topics[kind]);
@@ -128,6 +161,8 @@ export class ConsensusGossip {
   stop(): void {
     if (!this.running) return;
     this.running = false;
+    this.batcher?.stop();
+    this.batcher = null;
     const { pubsub, topics } = this.m.host;
     for (const kind of KINDS) {
       try {
@@ -143,8 +178,27 @@ export class ConsensusGossip {
     return this.counters;
   }
 
-  broadcastTx(tx: Uint8Array): Promise<void> {
-    return this.publish("tx", tx);
+  /** Queues `tx` for the next batch (nothing happens unless started). */
+  broadcastTx(tx: Uint8Array): void {
+    if (tx.length === 0 || tx.length > this.m.host.gossipLimits.maxTxBytes) {
+      // Every peer would reject its batch (and penalise us): a local bug or misconfiguration.
+      this.m.logger.error("not gossiping a tx of invalid size", {
+        size: tx.length,
+        limit: this.m.host.gossipLimits.maxTxBytes,
+      });
+      return;
+    }
+    this.batcher?.add(tx);
+  }
+
+  /** Publishes the queued txs now; resolves once they were handed to gossipsub. */
+  flushTxs(): Promise<void> {
+    return this.batcher?.flush() ?? Promise.resolve();
+  }
+
+  /** Publishes `txs` as one batch now, bypassing the queue (the batcher's sink). */
+  broadcastTxBatch(txs: readonly Uint8Array[]): Promise<void> {
+    return this.publish("tx", encodeTxBatch(txs), txs.length);
   }
 
   broadcastProposal(proposal: Proposal): void {
@@ -159,7 +213,7 @@ export class ConsensusGossip {
     void this.publish("evidence", evidence);
   }
 
-  private async publish(kind: TopicKind, data: Uint8Array): Promise<void> {
+  private async publish(kind: TopicKind, data: Uint8Array, units = 1): Promise<void> {
     const limit = topicLimit(this.m.host.gossipLimits, kind);
     if (data.length > limit) {
       // Every peer would reject it (and penalise us): a local bug or misconfiguration.
@@ -168,7 +222,7 @@ export class ConsensusGossip {
     }
     try {
       await this.m.host.pubsub.publish(this.m.host.topics[kind], data);
-      this.counters[kind].published++;
+      this.counters[kind].published += units;
     } catch (err) {
       this.m.logger.debug("gossip publish failed", { kind, err: errorMessage(err) });
     }
@@ -177,52 +231,73 @@ export class ConsensusGossip {
   private async validate(kind: TopicKind, peerId: PeerId, msg: Message): Promise<TopicValidatorResult> {
     const peer = peerId.toString();
     const stats = this.counters[kind];
-    const reject = (reason: Misbehaviour): TopicValidatorResult => {
-      this.m.host.penalize(peer, reason);
-      return TopicValidatorResult.Reject;
-    };
     const limit = topicLimit(this.m.host.gossipLimits, kind);
     if (msg.data.length > limit) {
       stats.oversize++;
       this.m.logger.debug("rejected oversize gossip", { kind, peer, size: msg.data.length, limit });
-      return reject("oversize_message");
+      return this.reject(peer, "oversize_message");
     }
-    if (!this.limiters[kind].take(peer)) {
-      stats.rateLimited++;
+    let txs: Uint8Array[] = [];
+    if (kind === "tx") {
+      // Decoded before the rate check, which counts txs (framing only: cheap next to CheckTx).
+      try {
+        txs = decodeTxBatch(msg.data);
+      } catch (err) {
+        return this.malformed(kind, peer, err);
+      }
+    }
+    // Units of the rate limit and the stats: txs on the tx topic, messages elsewhere.
+    const units = kind === "tx" ? txs.length : 1;
+    // A batch bigger than the whole burst costs the burst, or it could never pass.
+    const cost = kind === "tx" ? Math.max(1, Math.min(units, this.txBurst)) : 1;
+    if (!this.limiters[kind].take(peer, cost)) {
+      stats.rateLimited += units;
       this.m.host.penalize(peer, "flood");
       return TopicValidatorResult.Ignore;
     }
     let verdict: GossipVerdict;
     try {
-      verdict = await this.deliver(kind, msg.data, peer);
+      verdict = await (kind === "tx"
+        ? this.m.handlers.onTxBatch(txs, peer)
+        : this.deliver(kind, msg.data, peer));
     } catch (err) {
-      if (err instanceof MalformedGossip) {
-        stats.rejected++;
-        this.m.logger.debug("rejected malformed gossip", { kind, peer, err: errorMessage(err.cause) });
-        return reject("malformed_message");
-      }
+      if (err instanceof MalformedGossip) return this.malformed(kind, peer, err.cause);
       // Our handler failed: not the peer's fault.
       this.m.logger.warn("gossip handler failed", { kind, peer, err: errorMessage(err) });
-      stats.ignored++;
+      stats.ignored += units;
       return TopicValidatorResult.Ignore;
     }
     if (verdict === "accept") {
-      stats.accepted++;
+      stats.accepted += units;
       return TopicValidatorResult.Accept;
     }
     if (verdict === "reject") {
-      stats.rejected++;
-      return reject("invalid_gossip");
+      stats.rejected += units;
+      return this.reject(peer, "invalid_gossip");
     }
-    stats.ignored++;
+    stats.ignored += units;
     return TopicValidatorResult.Ignore;
   }
 
-  private deliver(kind: TopicKind, data: Uint8Array, peer: string): GossipVerdict | Promise<GossipVerdict> {
+  private reject(peer: string, reason: Misbehaviour): TopicValidatorResult {
+    this.m.host.penalize(peer, reason);
+    return TopicValidatorResult.Reject;
+  }
+
+  /** Bytes that do not decode (canonically) as the topic's message: the sender's fault. */
+  private malformed(kind: TopicKind, peer: string, cause: unknown): TopicValidatorResult {
+    this.counters[kind].rejected++;
+    this.m.logger.debug("rejected malformed gossip", { kind, peer, err: errorMessage(cause) });
+    return this.reject(peer, "malformed_message");
+  }
+
+  private deliver(
+    kind: Exclude<TopicKind, "tx">,
+    data: Uint8Array,
+    peer: string,
+  ): GossipVerdict | Promise<GossipVerdict> {
     const { handlers } = this.m;
     switch (kind) {
-      case "tx":
-        return handlers.onTx(data, peer);
       case "proposal":
         return handlers.onProposal(decodeStrict(data, "Proposal", decodeProposal, encodeProposal), peer);
       case "vote":

@@ -4,8 +4,10 @@
  */
 import type { TopicScoreParams } from "@libp2p/gossipsub/score";
 import { DEFAULT_CONSENSUS_PARAMS } from "../../types/params.js";
+import { txBatchEntrySize } from "./tx-batch.js";
 
 export interface GossipTopics {
+  /** Batches of txs (dccn.p2p.v1.TxBatch); version 1 carried one raw tx per message. */
   readonly tx: string;
   readonly proposal: string;
   readonly vote: string;
@@ -17,7 +19,7 @@ export type TopicKind = keyof GossipTopics;
 
 export function gossipTopics(chainId: string): GossipTopics {
   return {
-    tx: `/dccn/${chainId}/tx/1`,
+    tx: `/dccn/${chainId}/tx/2`,
     proposal: `/dccn/${chainId}/proposal/1`,
     vote: `/dccn/${chainId}/vote/1`,
     evidence: `/dccn/${chainId}/evidence/1`,
@@ -26,6 +28,7 @@ export function gossipTopics(chainId: string): GossipTopics {
 
 /** Largest message accepted per topic; bigger ones are rejected before any decoding. */
 export interface GossipLimits {
+  /** Largest single tx; a tx-topic message (a batch) may be this plus its framing. */
   readonly maxTxBytes: number;
   /** A proposal carries its whole block. */
   readonly maxProposalBytes: number;
@@ -41,7 +44,8 @@ export const DEFAULT_GOSSIP_LIMITS: GossipLimits = {
 export function topicLimit(limits: GossipLimits, kind: TopicKind): number {
   switch (kind) {
     case "tx":
-      return limits.maxTxBytes;
+      // A batch of one largest tx; senders close a batch before it would grow past this.
+      return txBatchEntrySize(limits.maxTxBytes);
     case "proposal":
       return limits.maxProposalBytes;
     case "vote":

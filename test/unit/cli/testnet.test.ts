@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DEFAULT_FUND_AMOUNT } from "../../../src/cli/index.js";
@@ -85,6 +85,8 @@ describe("dccn testnet", () => {
       expect(cfg.p2p.laddr).toBe(`/ip4/127.0.0.1/tcp/${40000 + 10 * i}`);
       expect(cfg.rpc.laddr).toBe(`tcp://127.0.0.1:${40001 + 10 * i}`);
       expect(cfg.instrumentation.prometheusListenAddr).toBe(`127.0.0.1:${40004 + 10 * i}`);
+      // The 4 nodes share this machine's cores: signature threads only beyond one core each.
+      expect(cfg.app.signatureWorkers).toBe(Math.max(0, Math.floor(availableParallelism() / 4) - 1));
       expect(n.rpc_url).toBe(`http://127.0.0.1:${40001 + 10 * i}`);
 
       // The peer id is the libp2p identity of this home's node key.
@@ -136,6 +138,8 @@ describe("dccn testnet", () => {
     expect(cfg1.p2p.laddr).toBe("/ip4/10.0.1.0/tcp/26666");
     expect(cfg1.rpc.laddr).toBe("tcp://0.0.0.0:26667");
     expect(cfg1.instrumentation.prometheusListenAddr).toBe("0.0.0.0:26670");
+    // One machine per address: the node's own default.
+    expect(cfg1.app.signatureWorkers).toBe(-1);
     expect(cfg1.p2p.persistentPeers).toEqual([s.nodes[0]!.p2p_addr]);
     expect(s.nodes[0]!.p2p_addr).toMatch(/^\/ip4\/10\.0\.0\.255\/tcp\/26656\/p2p\/12D3KooW/);
     const genesis = loadGenesisFile(join(out, "node0", "config", "genesis.json"));

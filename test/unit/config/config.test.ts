@@ -136,6 +136,7 @@ describe("config validation", () => {
     ["number for a bool", "[mempool]\nrecheck = 1\n", "mempool.recheck"],
     ["number for the gas price", "[app]\nminimum_gas_price = 5\n", "app.minimum_gas_price"],
     ["fractional gas price", '[app]\nminimum_gas_price = "0.5"\n', "app.minimum_gas_price"],
+    ["signature workers below -1", "[app]\nsignature_workers = -2\n", "app.signature_workers"],
     ["unknown log level", '[log]\nlevel = "verbose"\n', "log.level"],
     ["unknown log format", '[log]\nformat = "xml"\n', "log.format"],
     ["empty moniker", 'moniker = ""\n', "moniker"],

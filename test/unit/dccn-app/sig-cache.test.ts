@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { VerifyPool } from "../../../src/crypto/verify-pool.js";
+import { ResultCode } from "../../../src/dccn-app/codes.js";
 import {
   appState,
   initApp,
@@ -51,6 +53,55 @@ describe("verified-signature cache", () => {
     } finally {
       await app.close();
       await other.close();
+    }
+  });
+
+  it("with a worker verifier, preCheckTx takes every signature check off the calling thread", async () => {
+    const alice = wallet(1);
+    const pool = new VerifyPool({ workers: 1 });
+    const app = await openApp(tempDir(), { verifier: pool });
+    const other = await openApp(tempDir(), { verifier: pool });
+    try {
+      const genesis = appState([[alice, 10n ** 18n]]);
+      await initApp(app, genesis);
+      await initApp(other, genesis);
+      const txs = [0, 1, 2].map((nonce) => signed(alice, { nonce, msg: sendMsg(wallet(2).address, 5n) }));
+      const forged = signed(alice, { nonce: 3, msg: sendMsg(wallet(2).address, 5n) });
+      forged[forged.length - 1]! ^= 1;
+      verifications.count = 0;
+      await Promise.all([...txs, forged].map((t) => app.preCheckTx(t)));
+      for (const t of txs) expect((await app.checkTx(t, "new")).code).toBe(0);
+      expect(verifications.count).toBe(0);
+      // A forged signature is left for CheckTx, which verifies it itself and refuses it.
+      expect(await app.checkTx(forged, "new")).toMatchObject({ code: ResultCode.BAD_SIGNATURE });
+      expect(verifications.count).toBe(1);
+      // A node that never saw the txs: preCheckTx before the block, DeliverTx verifies nothing.
+      await Promise.all(txs.map((t) => other.preCheckTx(t)));
+      const { results } = await runBlock(other, 1, txs);
+      expect(results.map((r) => r.code)).toEqual([0, 0, 0]);
+      expect(verifications.count).toBe(1);
+    } finally {
+      await app.close();
+      await other.close();
+      await pool.close();
+    }
+  });
+
+  it("trusts the verifier's answer: a tx it passed is not verified again", async () => {
+    const alice = wallet(1);
+    // A verifier that says yes to anything shows CheckTx relying on preCheckTx's verdict.
+    const app = await openApp(tempDir(), { verifier: { verify: async () => true } });
+    try {
+      await initApp(app, appState([[alice, 10n ** 18n]]));
+      const forged = signed(alice, { msg: sendMsg(wallet(2).address, 5n) });
+      forged[forged.length - 1]! ^= 1;
+      expect((await app.checkTx(forged, "new")).code).toBe(ResultCode.BAD_SIGNATURE);
+      const forged2 = signed(alice, { nonce: 0, memo: "again", msg: sendMsg(wallet(2).address, 5n) });
+      forged2[forged2.length - 1]! ^= 1;
+      await app.preCheckTx(forged2);
+      expect((await app.checkTx(forged2, "new")).code).toBe(0);
+    } finally {
+      await app.close();
     }
   });
 });

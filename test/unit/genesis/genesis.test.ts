@@ -80,7 +80,7 @@ describe("genesis round trip", () => {
     expect(json.genesis_time).toBe("2024-05-01T12:30:15.250Z");
     expect(json.initial_height).toBe("1");
     expect(json.consensus_params).toEqual({
-      block: { max_bytes: "4194304", max_gas: "200000000" },
+      block: { max_bytes: "4194304", max_gas: "1000000000" },
       evidence: { max_age_num_blocks: "100000", max_bytes: "1048576" },
       validator: { pub_key_types: ["ed25519"] },
     });

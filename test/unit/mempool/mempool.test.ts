@@ -55,6 +55,31 @@ describe("mempool options", () => {
 });
 
 describe("mempool admission", () => {
+  it("runs the app's preCheckTx ahead of the queue and still admits in call order", async () => {
+    const { app, mp } = setup();
+    // preCheckTx calls are held and released last-first: admission must not follow them.
+    const held: { tx: Uint8Array; release: () => void }[] = [];
+    Object.assign(app, {
+      preCheckTx: (t: Uint8Array) =>
+        new Promise<void>((release) => {
+          held.push({ tx: t, release });
+        }),
+    });
+    const txs = [0, 1, 2, 3].map((n) => tx(A, n));
+    const results = txs.map((t) => mp.checkTx(t));
+    // Every tx's stateless checks started before the first was admitted.
+    expect(held.map((h) => h.tx)).toEqual(txs);
+    for (const h of [...held].reverse()) h.release();
+    expect((await Promise.all(results)).map((r) => r.status)).toEqual([
+      "pending",
+      "pending",
+      "pending",
+      "pending",
+    ]);
+    expect(checkCalls(app, A).map((c) => c.nonce)).toEqual([0, 1, 2, 3]);
+    expect(mp.parkedSize()).toBe(0);
+  });
+
   it("admits a valid tx and keeps it for reaping", async () => {
     const { mp } = setup();
     const t = tx(A, 0);

@@ -10,6 +10,7 @@ import {
   type GossipRateLimits,
   type GossipVerdict,
   type P2pHost,
+  txBatchEntrySize,
   verdictFromConsensus,
 } from "../../../src/p2p/index.js";
 import { headerHash } from "../../../src/types/block.js";
@@ -64,6 +65,8 @@ class RecordingNode implements GossipHandlers {
   readonly votes: Vote[] = [];
   readonly proposals: Proposal[] = [];
   readonly txs: string[] = [];
+  /** Accepted tx batches as received. */
+  readonly batches: string[][] = [];
   readonly verdicts: GossipVerdict[] = [];
   private waiters: (() => void)[] = [];
 
@@ -98,8 +101,12 @@ class RecordingNode implements GossipHandlers {
     return this.record("accept");
   }
 
-  onTx(tx: Uint8Array): GossipVerdict {
-    this.txs.push(new TextDecoder().decode(tx));
+  /** A tx named "forged…" stands for one with a bad signature: the whole batch is rejected. */
+  onTxBatch(txs: readonly Uint8Array[]): GossipVerdict {
+    const batch = txs.map((t) => new TextDecoder().decode(t));
+    if (batch.some((t) => t.startsWith("forged"))) return this.record("reject");
+    this.batches.push(batch);
+    this.txs.push(...batch);
     return this.record("accept");
   }
 }
@@ -147,7 +154,8 @@ describe("ConsensusGossip", () => {
 
     gossip[1]!.broadcastVote(signedVote(keys[1]!, 0));
     gossip[0]!.broadcastProposal(signedProposal(keys[0]!));
-    await gossip[3]!.broadcastTx(utf8("ok-tx"));
+    // Batched: published by the batcher's timer.
+    gossip[3]!.broadcastTx(utf8("ok-tx"));
     for (const [i, node] of nodes.entries()) {
       await node.until(
         () =>
@@ -169,7 +177,7 @@ describe("ConsensusGossip", () => {
     await onHeartbeatUntil(h0, () => h0.gossipScore(h2.peerId) < 0, "h2's gossipsub score to drop");
 
     // h3 bypasses its own size check: receivers reject before decoding or calling the handler.
-    await h3.pubsub.publish(h3.topics.tx, new Uint8Array(LIMITS.maxTxBytes + 1).fill(1));
+    await h3.pubsub.publish(h3.topics.tx, new Uint8Array(txBatchEntrySize(LIMITS.maxTxBytes) + 1).fill(1));
     await onHeartbeatUntil(h0, () => gossip[0]!.stats().tx.oversize === 1, "the oversize tx to arrive");
     expect(nodes[0]!.txs).toEqual(["ok-tx"]);
     expect(h0.scorer.penalty(h3.peerId)).toBeGreaterThan(0);
@@ -184,13 +192,47 @@ describe("ConsensusGossip", () => {
     expect(h0.gossipScore(hosts[1]!.peerId)).toBeGreaterThanOrEqual(0);
   });
 
+  it("gossips txs in ordered batches; a batch with one forged tx is rejected and its sender penalised", async () => {
+    const { hosts, nodes, gossip } = await network(3);
+    const [h0, h1, h2] = hosts as [P2pHost, P2pHost, P2pHost];
+
+    // Queued txs leave as one batch, in order, and are counted as txs.
+    const sent = ["t0", "t1", "t2", "t3", "t4"];
+    for (const t of sent) gossip[2]!.broadcastTx(utf8(t));
+    await gossip[2]!.flushTxs();
+    for (const i of [0, 1]) await nodes[i]!.until(() => nodes[i]!.txs.length === sent.length);
+    expect(nodes[0]!.batches).toEqual([sent]);
+    expect(nodes[1]!.batches).toEqual([sent]);
+    expect(gossip[2]!.stats().tx.published).toBe(5);
+    expect(gossip[0]!.stats().tx.accepted).toBe(5);
+
+    // h1 relays a batch holding one forged tx among valid ones: all of it is refused.
+    await gossip[1]!.broadcastTxBatch([utf8("fine-1"), utf8("forged-sig"), utf8("fine-2")]);
+    for (const i of [0, 2]) await nodes[i]!.until(() => nodes[i]!.verdicts.includes("reject"));
+    expect(nodes[0]!.txs).toEqual(sent);
+    expect(gossip[0]!.stats().tx.rejected).toBe(3);
+    expect(h0.scorer.penalty(h1.peerId)).toBeGreaterThan(0);
+    expect(h2.scorer.penalty(h1.peerId)).toBeGreaterThan(0);
+    await onHeartbeatUntil(h0, () => h0.gossipScore(h1.peerId) < 0, "h1's gossipsub score to drop");
+
+    // A raw tx (the old one-tx-per-message format) is no TxBatch: rejected at decoding.
+    const verdictsBefore = nodes[2]!.verdicts.length;
+    await h0.pubsub.publish(h0.topics.tx, utf8("a raw tx"));
+    await onHeartbeatUntil(h2, () => gossip[2]!.stats().tx.rejected === 4, "the raw tx to arrive");
+    expect(nodes[2]!.verdicts.length).toBe(verdictsBefore);
+    expect(h2.scorer.penalty(h0.peerId)).toBeGreaterThan(0);
+  });
+
   it("bounds a flood from one peer with per-peer rate limits", async () => {
     const { hosts, nodes, gossip } = await network(2, {
       txPerSecond: 5,
       proposalPerSecond: 5,
       votePerSecond: 5,
     });
-    for (let i = 0; i < 40; i++) await gossip[1]!.broadcastTx(utf8(`flood-${i}`));
+    // 8 batches of 5 txs: within a burst of 10 messages, but 40 txs against a burst of 10 txs.
+    for (let b = 0; b < 8; b++) {
+      await gossip[1]!.broadcastTxBatch(Array.from({ length: 5 }, (_, i) => utf8(`flood-${b}-${i}`)));
+    }
     const stats = () => gossip[0]!.stats().tx;
     await onHeartbeatUntil(
       hosts[0]!,

@@ -76,6 +76,40 @@ describe("JSON-RPC over POST", () => {
     });
   });
 
+  it("starts a run of broadcasts in a batch together, in order, and answers in order", async () => {
+    const c = new TestChain();
+    c.produceBlock([]);
+    const started: Uint8Array[] = [];
+    const gates: (() => void)[] = [];
+    let allStarted!: () => void;
+    const started3 = new Promise<void>((r) => {
+      allStarted = r;
+    });
+    const admit = c.mempool.checkTx.bind(c.mempool);
+    c.mempool.checkTx = async (tx) => {
+      started.push(tx);
+      if (started.length === 3) allStarted();
+      await new Promise<void>((release) => gates.push(release));
+      return admit(tx);
+    };
+    const s = await startExtra({}, c);
+    const txs = [0, 1, 2].map((n) => makeTx(c.keys[0]!, n));
+    const calls = txs.map((tx, id) => ({
+      jsonrpc: "2.0",
+      id,
+      method: "broadcast_tx_sync",
+      params: { tx: Buffer.from(tx).toString("base64") },
+    }));
+    const reply = post(s.url, [...calls, { jsonrpc: "2.0", id: 9, method: "health" }]);
+    // All three reached the mempool, in order, before any of them was answered.
+    await started3;
+    expect(started).toEqual(txs);
+    for (const release of gates.reverse()) release();
+    const res = await reply;
+    expect(res.body.map((r: { id: number }) => r.id)).toEqual([0, 1, 2, 9]);
+    expect(res.body.slice(0, 3).map((r: { result: { code: number } }) => r.result.code)).toEqual([0, 0, 0]);
+  });
+
   it("refuses a batch above the limit and an empty batch with -32600", async () => {
     const big = Array.from({ length: 11 }, (_, i) => ({ jsonrpc: "2.0", id: i, method: "health" }));
     const res = await post(url, big);
