@@ -18,14 +18,22 @@ export interface EventSink {
 
 export class SubscriptionHub {
   private readonly sinks = new Set<EventSink>();
-  /** Compiled matchers by query text, with how many subscriptions use each. */
-  private readonly matchers = new Map<string, { test: (e: PublishedEvent) => boolean; users: number }>();
+  /**
+   * Compiled matchers by query text, with how many subscriptions use each and the event the
+   * query is limited to (`tm.event = '…'`), if any.
+   */
+  private readonly matchers = new Map<
+    string,
+    { test: (e: PublishedEvent) => boolean; users: number; eventName: string | undefined }
+  >();
   private readonly onBlock = (e: NewBlockEvent) => {
     if (this.sinks.size === 0) return;
-    for (const ev of blockEvents(e, this.version())) this.publish(ev);
+    for (const ev of blockEvents(e, this.version())) if (this.wanted(ev.name)) this.publish(ev);
   };
   private readonly onTx = (e: TxEvent) => {
-    if (this.sinks.size === 0) return;
+    // Rendering a Tx event (JSON, the events map) for every tx of a block is most of this
+    // hub's work: skipped when every query is limited to other events, e.g. NewBlock.
+    if (this.sinks.size === 0 || !this.wanted("Tx")) return;
     this.publish(txEvent(e));
   };
 
@@ -50,11 +58,14 @@ export class SubscriptionHub {
     this.bus.off("Tx", this.onTx);
   }
 
-  /** A subscription to `queryText` starts: its matcher is shared by every subscriber. */
-  acquire(queryText: string, test: (e: PublishedEvent) => boolean): void {
+  /**
+   * A subscription to `queryText` starts: its matcher is shared by every subscriber.
+   * `eventName`: the only event the query can match (from `tm.event = '…'`), if known.
+   */
+  acquire(queryText: string, test: (e: PublishedEvent) => boolean, eventName?: string): void {
     const m = this.matchers.get(queryText);
     if (m) m.users++;
-    else this.matchers.set(queryText, { test, users: 1 });
+    else this.matchers.set(queryText, { test, users: 1, eventName });
   }
 
   /** A subscription to `queryText` ended. */
@@ -67,6 +78,13 @@ export class SubscriptionHub {
   close(): void {
     for (const sink of [...this.sinks]) this.remove(sink);
     this.matchers.clear();
+  }
+
+  /** Whether some query might match an event called `name`. */
+  private wanted(name: string): boolean {
+    for (const m of this.matchers.values())
+      if (m.eventName === undefined || m.eventName === name) return true;
+    return false;
   }
 
   private publish(event: PublishedEvent): void {

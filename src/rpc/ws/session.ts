@@ -183,7 +183,7 @@ export class WsSession implements RpcSession, EventSink {
       throw RpcError.internal(`max_subscriptions_per_client ${this.limits.maxSubscriptions} reached`);
     }
     const compiled = compileQuery(query);
-    this.hub.acquire(query.text, (e) => compiled.matches(e.events));
+    this.hub.acquire(query.text, (e) => compiled.matches(e.events), eventNameOf(query));
     this.subs.set(query.text, { idJson: JSON.stringify(id), queryJson: JSON.stringify(query.text) });
     if (this.subs.size === 1) this.hub.add(this);
   }
@@ -258,4 +258,12 @@ function errorTextRaw(idJson: string, err: RpcError): string {
 
 export function errorText(id: RpcId, err: RpcError): string {
   return errorTextRaw(JSON.stringify(id), err);
+}
+
+/** The event a query is limited to by `tm.event = 'Name'`, if it is. */
+function eventNameOf(query: Query): string | undefined {
+  for (const c of query.conditions) {
+    if (c.tag === "tm.event" && c.op === "=" && c.arg?.kind === "string") return c.arg.text;
+  }
+  return undefined;
 }
