@@ -292,13 +292,14 @@ export class DccnApp implements Application {
     return { validators: [], appHash: root };
   }
 
-  /** CheckTx ("new" and "recheck" alike) against the check state. Never throws. */
+  /** Decodes `tx` and verifies its signature on the verifier's threads, for the CheckTx to come. */
   async preCheckTx(tx: Uint8Array): Promise<void> {
     const env = this.env;
     if (this.closed || env === null || this.verifier === undefined) return;
     await preVerifyTx(env, this.verifier, tx);
   }
 
+  /** CheckTx ("new" and "recheck" alike) against the check state. Never throws. */
   async checkTx(tx: Uint8Array, _mode: CheckTxMode): Promise<CheckTxResult> {
     await this.idle();
     const env = this.env;

@@ -92,18 +92,18 @@ export interface SignatureVerifier {
 
 /**
  * Decodes `bytes` and verifies its signature through `verifier`, caching both for the CheckTx or
- * DeliverTx that follows; a tx that fails either is left for that call to reject.
+ * DeliverTx that follows. Never rejects: a tx that fails to decode or verify here (or a verifier
+ * that fails) is left for that call, which checks it again and refuses it with a code.
  */
 export async function preVerifyTx(env: TxEnv, verifier: SignatureVerifier, bytes: Uint8Array): Promise<void> {
-  let tx: DecodedTx;
   try {
-    tx = decodeStep(env, bytes);
+    const tx = decodeStep(env, bytes);
+    if (env.sigCache.has(tx.hash)) return;
+    if (await verifier.verify(tx.raw.pubKey, txSignBytes(tx.raw.body), tx.raw.signature)) {
+      env.sigCache.add(tx.hash);
+    }
   } catch {
-    return;
-  }
-  if (env.sigCache.has(tx.hash)) return;
-  if (await verifier.verify(tx.raw.pubKey, txSignBytes(tx.raw.body), tx.raw.signature)) {
-    env.sigCache.add(tx.hash);
+    // CheckTx/DeliverTx decode and verify on their own.
   }
 }
 

@@ -104,4 +104,25 @@ describe("verified-signature cache", () => {
       await app.close();
     }
   });
+
+  it("a failing verifier costs nothing but the work: CheckTx verifies by itself", async () => {
+    const alice = wallet(1);
+    const app = await openApp(tempDir(), {
+      verifier: {
+        verify: async () => {
+          throw new Error("worker gone");
+        },
+      },
+    });
+    try {
+      await initApp(app, appState([[alice, 10n ** 18n]]));
+      const tx = signed(alice, { msg: sendMsg(wallet(2).address, 5n) });
+      await expect(app.preCheckTx(tx)).resolves.toBeUndefined();
+      verifications.count = 0;
+      expect((await app.checkTx(tx, "new")).code).toBe(0);
+      expect(verifications.count).toBe(1);
+    } finally {
+      await app.close();
+    }
+  });
 });
