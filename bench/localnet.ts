@@ -20,7 +20,6 @@ import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { nodePorts } from "../src/cli/commands/testnet.js";
-import { buildSendTx } from "../src/client/tx-builder.js";
 import { addressFromPublicKey, toBech32 } from "../src/crypto/address.js";
 import {
   accountNonce,
@@ -31,7 +30,7 @@ import {
   keyFor,
   processCpuMs,
   setToml,
-  TRANSFER_GAS_LIMIT,
+  TransferFeed,
   throughputOf,
 } from "./node.js";
 import type { BenchRow } from "./table.js";
@@ -333,13 +332,26 @@ async function runLoad(
     const all = validators.map((v) => v.cpuMs());
     return all.every((c) => c !== undefined) ? all.reduce((a, b) => a + b, 0) : undefined;
   };
+  // Transfers signed ahead (bench/node.ts TransferFeed): about 30 s of load at half the limit;
+  // the clients sign the rest as they go.
+  const to = addressFromPublicKey(keyFor(999_998).publicKey);
+  const feeds = keys.map((key) => new TransferFeed(key, CHAIN_ID, to));
+  const nonces = await Promise.all(
+    keys.map((key, c) =>
+      accountNonce(validators[c % validators.length]!.url, toBech32(addressFromPublicKey(key.publicKey))),
+    ),
+  );
+  const limit = (2 * opts.verifyRate) / VALIDATORS;
+  const presignMs = Math.min(opts.warmupMs + opts.durationMs, 30_000);
+  const perClient = Math.ceil((0.5 * limit * presignMs) / 1000 / feeds.length);
+  for (const [c, feed] of feeds.entries()) feed.presign(nonces[c]!, perClient);
   const observer = validators[0]!;
-  const stopFollowing = await followBlocks(observer.url, (hashes, at) => {
+  const stopFollowing = await followBlocks(observer.url, (txs, at) => {
     if (at >= windowStart && at < windowEnd) blocks++;
-    for (const h of hashes) {
-      const s = submitted.get(h);
+    for (const b64 of txs) {
+      const s = submitted.get(b64);
       if (s === undefined) continue;
-      submitted.delete(h);
+      submitted.delete(b64);
       outstanding[s.client]!--;
       if (at >= windowStart && at < windowEnd) inWindow++;
       if (s.at >= windowStart && s.at < windowEnd) latencies.push(at - s.at);
@@ -369,30 +381,24 @@ async function runLoad(
         if (now >= windowStart && now <= windowEnd) for (const m of memory) m.sample();
       }, opts.rssSampleMs ?? 1000),
     );
-    const to = toBech32(addressFromPublicKey(keyFor(999_998).publicKey));
     await Promise.all(
-      keys.map(async (key, c) => {
+      keys.map(async (_, c) => {
         const url = validators[c % validators.length]!.url;
-        let nonce = await accountNonce(url, toBech32(addressFromPublicKey(key.publicKey)));
+        const feed = feeds[c]!;
+        let nonce = nonces[c]!;
         while (!aborted && performance.now() < windowEnd) {
           if (outstanding[c]! >= maxOutstanding) {
             await sleep(5);
             continue;
           }
-          const tx = buildSendTx({
-            key,
-            chainId: CHAIN_ID,
-            nonce,
-            to,
-            amount: 1n + BigInt(nonce % 1000),
-            gasLimit: TRANSFER_GAS_LIMIT,
-          });
+          feed.dropBelow(nonce);
+          const tx = feed.get(nonce);
           const at = performance.now();
-          submitted.set(tx.hash, { at, client: c });
+          submitted.set(tx.base64, { at, client: c });
           outstanding[c]!++;
           // A transport error (a kept-alive connection reset under load) is retried like a refusal:
           // the same nonce signs the same tx, and a copy that got in answers as already seen/used.
-          const [reply] = await broadcast(url, [tx.bytes]).catch((err: unknown) => {
+          const [reply] = await broadcast(url, [tx.base64]).catch((err: unknown) => {
             if (!validators[c % validators.length]!.running) throw err;
             return [undefined];
           });
@@ -402,12 +408,12 @@ async function runLoad(
           }
           if (reply !== undefined && /already used/.test(reply.log)) {
             // Committed already (an earlier copy): nothing to wait for.
-            if (submitted.delete(tx.hash)) outstanding[c]!--;
+            if (submitted.delete(tx.base64)) outstanding[c]!--;
             nonce++;
             continue;
           }
           // Refused (mempool full, busy): forget it and retry the same nonce a little later.
-          if (submitted.delete(tx.hash)) outstanding[c]!--;
+          if (submitted.delete(tx.base64)) outstanding[c]!--;
           rejected++;
           await sleep(20);
         }

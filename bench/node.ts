@@ -17,10 +17,9 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import WebSocket from "ws";
 import { buildSendTx } from "../src/client/tx-builder.js";
-import { fromBase64, toBase64, toHexUpper } from "../src/codec/bytes.js";
+import { toBase64 } from "../src/codec/bytes.js";
 import { addressFromPublicKey, toBech32 } from "../src/crypto/address.js";
 import { PrivateKey } from "../src/crypto/ed25519.js";
-import { txHash } from "../src/types/tx.js";
 import type { BenchRow } from "./table.js";
 
 export const CLI = resolve(import.meta.dirname, "../src/cli/main.js");
@@ -201,6 +200,11 @@ export interface NodeThroughputOptions {
   readonly verifyRate: number;
   /** Txs per request: 1 (default) sends one broadcast_tx_sync per HTTP request. */
   readonly batch?: number;
+  /**
+   * Txs/s the clients sign ahead of the load, over warm-up and window together (default 0.6 ×
+   * verifyRate); beyond those they sign as they go.
+   */
+  readonly presignRate?: number;
 }
 
 export interface NodeThroughput {
@@ -225,10 +229,14 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
 }
 
-/** Follows NewBlock events; calls `onBlock` with each block's tx hashes and arrival time. */
+/**
+ * Follows NewBlock events; calls `onBlock` with each block's txs as the event renders them
+ * (base64) and the arrival time. Clients match those strings against the base64 they sent,
+ * so following thousands of txs per block costs them no decoding or hashing.
+ */
 export async function followBlocks(
   url: string,
-  onBlock: (txHashes: string[], at: number) => void,
+  onBlock: (txsBase64: readonly string[], at: number) => void,
 ): Promise<() => void> {
   const ws = new WebSocket(`${url.replace(/^http/, "ws")}/websocket`, { maxPayload: 256 * 1024 * 1024 });
   await new Promise<void>((res, rej) => {
@@ -243,10 +251,7 @@ export async function followBlocks(
       };
       const block = m.result?.data?.value?.block;
       if (block === undefined) return res();
-      onBlock(
-        (block.data?.txs ?? []).map((t) => toHexUpper(txHash(fromBase64(t)))),
-        at,
-      );
+      onBlock(block.data?.txs ?? [], at);
     });
   });
   ws.send(
@@ -254,6 +259,60 @@ export async function followBlocks(
   );
   await subscribed;
   return () => ws.terminate();
+}
+
+/** A signed transfer as a load client sends it. */
+export interface LoadTx {
+  readonly bytes: Uint8Array;
+  /** What the client puts in broadcast_tx_sync and finds again in NewBlock events. */
+  readonly base64: string;
+}
+
+/**
+ * One client's transfers by nonce. `presign` of them are signed before the load starts, as load
+ * generators do: signing costs the clients ~26 µs a tx, and they share the machine's two cores
+ * with the node they measure. Beyond those, txs are signed when first asked for. A nonce always
+ * gives the same tx (Ed25519 signatures are deterministic), so a retry resends identical bytes.
+ */
+export class TransferFeed {
+  private readonly txs = new Map<number, LoadTx>();
+
+  constructor(
+    private readonly key: PrivateKey,
+    private readonly chainId: string,
+    private readonly to: Uint8Array,
+  ) {}
+
+  presign(fromNonce: number, count: number): void {
+    for (let n = fromNonce; n < fromNonce + count; n++) this.get(n);
+  }
+
+  get(nonce: number): LoadTx {
+    let tx = this.txs.get(nonce);
+    if (tx === undefined) {
+      const { bytes } = buildSendTx({
+        key: this.key,
+        chainId: this.chainId,
+        nonce,
+        to: this.to,
+        amount: 1n + BigInt(nonce % 1000),
+        // What a transfer needs (as a wallet would estimate it): blocks are filled by gas
+        // limits, so the default 100,000 would cap a block at max_gas / 100,000 txs.
+        gasLimit: TRANSFER_GAS_LIMIT,
+      });
+      tx = { bytes, base64: toBase64(bytes) };
+      this.txs.set(nonce, tx);
+    }
+    return tx;
+  }
+
+  /** Forgets txs below `nonce` (committed), so a long run does not hold them all. */
+  dropBelow(nonce: number): void {
+    for (const n of this.txs.keys()) {
+      if (n >= nonce) break;
+      this.txs.delete(n);
+    }
+  }
 }
 
 /**
@@ -284,16 +343,16 @@ function postJson(url: string, body: string): Promise<string> {
   });
 }
 
-/** broadcast_tx_sync for each tx, as one JSON-RPC batch when there are several. */
+/** broadcast_tx_sync for each tx (bytes or base64), as one JSON-RPC batch when there are several. */
 export async function broadcast(
   url: string,
-  txs: readonly Uint8Array[],
+  txs: readonly (Uint8Array | string)[],
 ): Promise<{ ok: boolean; log: string }[]> {
   const calls = txs.map((tx, id) => ({
     jsonrpc: "2.0",
     id,
     method: "broadcast_tx_sync",
-    params: { tx: toBase64(tx) },
+    params: { tx: typeof tx === "string" ? tx : toBase64(tx) },
   }));
   type Reply = {
     id?: number;
@@ -350,12 +409,21 @@ export async function measureNodeThroughput(
   let cpuAtEnd: number | undefined;
   let clientCpuAtStart: NodeJS.CpuUsage | undefined;
   let clientCpu: NodeJS.CpuUsage | undefined;
-  const stopFollowing = await followBlocks(node.url, (hashes, at) => {
+  // Address bytes, not bech32: the clients should not spend their CPU parsing it per tx.
+  const to = addressFromPublicKey(keyFor(999_999).publicKey);
+  const feeds = node.clientKeys.map((key) => new TransferFeed(key, node.chainId, to));
+  const nonces = await Promise.all(
+    node.clientKeys.map((key) => accountNonce(node.url, toBech32(addressFromPublicKey(key.publicKey)))),
+  );
+  const presignRate = opts.presignRate ?? 0.6 * opts.verifyRate;
+  const perClient = Math.ceil((presignRate * (warmupMs + durationMs)) / 1000 / feeds.length);
+  for (const [c, feed] of feeds.entries()) feed.presign(nonces[c]!, perClient);
+  const stopFollowing = await followBlocks(node.url, (txs, at) => {
     if (at >= windowStart && at < windowEnd) blocks++;
-    for (const h of hashes) {
-      const s = submitted.get(h);
+    for (const b64 of txs) {
+      const s = submitted.get(b64);
       if (s === undefined) continue;
-      submitted.delete(h);
+      submitted.delete(b64);
       outstanding[s.client]!--;
       if (at >= windowStart && at < windowEnd) inWindow++;
       // Latency of txs submitted inside the window (those before it queued behind the warm-up).
@@ -366,8 +434,6 @@ export async function measureNodeThroughput(
     const start = performance.now();
     windowStart = start + warmupMs;
     windowEnd = windowStart + durationMs;
-    // Address bytes, not bech32: the clients should not spend their CPU parsing it per tx.
-    const to = addressFromPublicKey(keyFor(999_999).publicKey);
     const cpuMarks = [
       setTimeout(() => {
         cpuAtStart = node.cpuMs();
@@ -379,32 +445,21 @@ export async function measureNodeThroughput(
       }, warmupMs + durationMs),
     ];
     await Promise.all(
-      node.clientKeys.map(async (key, c) => {
-        let nonce = await accountNonce(node.url, toBech32(addressFromPublicKey(key.publicKey)));
+      feeds.map(async (feed, c) => {
+        let nonce = nonces[c]!;
         while (performance.now() < windowEnd) {
           if (outstanding[c]! >= maxOutstanding) {
             await new Promise((r) => setTimeout(r, 5));
             continue;
           }
           // `batch` consecutive nonces in one JSON-RPC request (a batch is served in order).
-          const txs = Array.from({ length: batch }, (_, i) =>
-            buildSendTx({
-              key,
-              chainId: node.chainId,
-              nonce: nonce + i,
-              to,
-              amount: 1n + BigInt((nonce + i) % 1000),
-              // What a transfer needs (as a wallet would estimate it): blocks are filled by gas
-              // limits, so the default 100,000 would cap a block at max_gas / 100,000 txs.
-              gasLimit: TRANSFER_GAS_LIMIT,
-            }),
-          );
+          const txs = Array.from({ length: batch }, (_, i) => feed.get(nonce + i));
           const at = performance.now();
-          for (const tx of txs) submitted.set(tx.hash, { at, client: c });
+          for (const tx of txs) submitted.set(tx.base64, { at, client: c });
           outstanding[c]! += txs.length;
           const replies = await broadcast(
             node.url,
-            txs.map((t) => t.bytes),
+            txs.map((t) => t.base64),
           );
           let refused = false;
           for (const [i, r] of replies.entries()) {
@@ -415,8 +470,9 @@ export async function measureNodeThroughput(
             }
             // Refused (mempool full, busy): forget it and the rest; retry from its nonce.
             refused = true;
-            if (submitted.delete(tx.hash)) outstanding[c]!--;
+            if (submitted.delete(tx.base64)) outstanding[c]!--;
           }
+          feed.dropBelow(nonce);
           if (refused) {
             rejected++;
             await new Promise((res) => setTimeout(res, 20));

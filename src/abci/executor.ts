@@ -442,7 +442,7 @@ export class BlockExecutor {
         { cause: err },
       );
     }
-    await stateStore.saveAbciResponses(height, results);
+    const encodedResponses = await stateStore.saveAbciResponses(height, results);
     const commitApp = () => callApp(height, "Commit", () => app.commit());
     const hook = this.modules.commitHook;
     const commit = hook ? await hook(height, block.txs, results.txResults, commitApp) : await commitApp();
@@ -465,11 +465,16 @@ export class BlockExecutor {
       // Already computed by updateState (re-hashing every result just for a log line is not free).
       resultsHash: toHexUpper(next.lastResultsHash),
     });
-    this.publish(block, blockHash, results);
+    this.publish(block, blockHash, results, encodedResponses);
     return { state: next, results, retainHeight: commit.retainHeight };
   }
 
-  private publish(block: Block, blockHash: Uint8Array, results: AbciResponses): void {
+  private publish(
+    block: Block,
+    blockHash: Uint8Array,
+    results: AbciResponses,
+    encodedResponses: Uint8Array,
+  ): void {
     const { eventBus, logger } = this.modules;
     const height = block.header.height;
     // A subscriber's bug must not undo a committed block nor starve the other subscribers.
@@ -490,6 +495,7 @@ export class BlockExecutor {
         endBlock: results.endBlock,
         txResults: results.txResults,
         txHashes,
+        encodedResponses,
       }),
     );
     block.txs.forEach((tx, index) => {

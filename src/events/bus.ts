@@ -15,6 +15,12 @@ export interface NewBlockEvent {
   readonly txResults: readonly ExecTxResult[];
   /** SHA-256 of each tx, index-aligned with block.txs, so subscribers need not hash again. */
   readonly txHashes?: readonly Uint8Array[];
+  /**
+   * The ABCI responses as the state store saved them (`encodeAbciResponses`), so a subscriber
+   * that needs them as bytes (the event indexer's worker) need not encode them again. Shared:
+   * copy before transferring or mutating.
+   */
+  readonly encodedResponses?: Uint8Array;
 }
 
 export interface TxEvent {

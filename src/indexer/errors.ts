@@ -20,7 +20,13 @@ export type IndexerErrorCode =
   /** Bad options (negative retain height, ...). */
   | "INDEXER_BAD_OPTIONS"
   /** The indexer was closed. */
-  | "INDEXER_CLOSED";
+  | "INDEXER_CLOSED"
+  /** The indexer's worker thread failed to start or stopped; restart the node to index again. */
+  | "INDEXER_UNAVAILABLE"
+  /** A message between the node and the indexer's worker thread is malformed. */
+  | "INDEXER_BAD_MESSAGE"
+  /** The worker's indexer failed with an error that is not an IndexerError (meta.workerCode). */
+  | "INDEXER_FAILED";
 
 export class IndexerError extends DccnError<IndexerErrorCode> {
   constructor(

@@ -19,3 +19,4 @@ export {
   type QueryOp,
 } from "./query.js";
 export { searchBlocks, searchTxs, type TxRef } from "./search.js";
+export { type ThreadedIndexable, ThreadedIndexer, type ThreadedIndexerOptions } from "./threaded.js";

@@ -44,8 +44,12 @@ import {
 import { parseQuery, type Query } from "./query.js";
 import { searchBlocks, searchTxs, type TxRef } from "./search.js";
 
-/** The parts of a NewBlock event the indexer reads. */
-export type IndexableBlock = Pick<NewBlockEvent, "block" | "beginBlock" | "endBlock" | "txResults"> & {
+/** The parts of a NewBlock event the indexer reads (of the block: its height and txs). */
+export type IndexableBlock = Pick<NewBlockEvent, "beginBlock" | "endBlock" | "txResults"> & {
+  readonly block: {
+    readonly header: Pick<NewBlockEvent["block"]["header"], "height">;
+    readonly txs: NewBlockEvent["block"]["txs"];
+  };
   /** The txs' hashes when the caller has them (index-aligned with block.txs). */
   readonly txHashes?: readonly Uint8Array[];
 };

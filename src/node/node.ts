@@ -21,7 +21,7 @@ import { EventBus } from "../events/bus.js";
 import { EvidencePool } from "../evidence/pool.js";
 import { loadGenesisFile } from "../genesis/genesis.js";
 import type { GenesisDoc } from "../genesis/types.js";
-import { EventIndexer } from "../indexer/indexer.js";
+import { ThreadedIndexer } from "../indexer/threaded.js";
 import type { Logger } from "../log.js";
 import { Mempool } from "../mempool/mempool.js";
 import { loadValidatorKey } from "../privval/key-file.js";
@@ -180,8 +180,9 @@ export class DccnNode {
         config.txIndex.indexer === "kv"
           ? open(
               "indexer",
-              await EventIndexer.open(join(paths.dbDir, "tx_index.db"), {
+              await ThreadedIndexer.open(join(paths.dbDir, "tx_index.db"), {
                 retainHeights: config.txIndex.retainHeights,
+                logger: logger.child("indexer"),
               }),
             )
           : null;
@@ -225,13 +226,17 @@ export class DccnNode {
         const block = await blockStore.loadBlock(h);
         if (block !== null) await evidence.markCommitted(block, state);
       }
-      await indexer?.catchUp(
-        {
-          loadBlock: (h) => blockStore.loadBlock(h),
-          loadAbciResponses: (h) => stateStore.loadAbciResponses(h),
-        },
-        state.lastBlockHeight,
-      );
+      // Indexing is not consensus-critical: an indexer that cannot catch up (its worker did not
+      // start) has logged why, and the node runs on without it.
+      await indexer
+        ?.catchUp(
+          {
+            loadBlock: (h) => blockStore.loadBlock(h),
+            loadAbciResponses: (h) => stateStore.loadAbciResponses(h),
+          },
+          state.lastBlockHeight,
+        )
+        .catch((err: unknown) => logger.warn("event indexer did not catch up", { err: errorMessage(err) }));
 
       let signer: Signer | null = null;
       let doubleSigner: RawSigner | null = null;

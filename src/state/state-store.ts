@@ -127,9 +127,14 @@ export class StateStore {
     return full;
   }
 
-  /** Saves a block's ABCI responses (before the app commits the block). */
-  async saveAbciResponses(height: number, responses: AbciResponses): Promise<void> {
-    await this.db.put(heightKey(T_RESPONSES, height), encodeAbciResponses(responses));
+  /**
+   * Saves a block's ABCI responses (before the app commits the block). Returns the encoded
+   * bytes, which the executor hands on with the NewBlock event (do not mutate them).
+   */
+  async saveAbciResponses(height: number, responses: AbciResponses): Promise<Uint8Array> {
+    const bytes = encodeAbciResponses(responses);
+    await this.db.put(heightKey(T_RESPONSES, height), bytes);
+    return bytes;
   }
 
   async loadAbciResponses(height: number): Promise<AbciResponses | null> {

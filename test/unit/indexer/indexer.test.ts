@@ -3,61 +3,16 @@
  * EventBus: lookups, searches (events, heights, hashes, same-event semantics), block search,
  * re-indexing, pruning, restart and catch-up.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { AbciEvent, ExecTxResult } from "../../../src/abci/types.js";
 import { toHex, toHexUpper } from "../../../src/codec/bytes.js";
 import { addressFromPublicKey } from "../../../src/crypto/address.js";
 import { sha256 } from "../../../src/crypto/hash.js";
 import { isDccnError } from "../../../src/errors.js";
 import { EventIndexer } from "../../../src/indexer/indexer.js";
-import { decodeTx } from "../../../src/types/tx.js";
 import { makeTx, TestChain } from "../rpc/fixture.js";
+import { attr, removeTempDbs, richResult, tempDb } from "./fixture.js";
 
-const dirs: string[] = [];
-function tempDb(): string {
-  const dir = mkdtempSync(join(tmpdir(), "dccn-indexer-"));
-  dirs.push(dir);
-  return join(dir, "tx_index.db");
-}
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-const attr = (key: string, value: string, index = true) => ({ key, value, index });
-
-/** transfer events (sender, recipient, amount = 10·height + index) and a task event per tx. */
-function richResult(tx: Uint8Array, index: number, height: number): ExecTxResult {
-  const sender = toHex(decodeTx(tx).sender);
-  const events: AbciEvent[] = [
-    {
-      type: "transfer",
-      attributes: [
-        attr("sender", sender),
-        attr("recipient", `r${height}`),
-        attr("amount", `${10 * height + index}ankr`),
-        attr("memo", "secret", false),
-      ],
-    },
-    { type: "task", attributes: [attr("id", `task-${height}-${index}`)] },
-  ];
-  // Height 4's first tx carries a second transfer from another sender with a big amount.
-  if (height === 4 && index === 0) {
-    events.push({ type: "transfer", attributes: [attr("sender", "other"), attr("amount", "1000")] });
-  }
-  return {
-    code: height === 5 ? 3 : 0,
-    codespace: "",
-    log: "",
-    info: "",
-    data: new Uint8Array(0),
-    gasWanted: 1,
-    gasUsed: 1,
-    events,
-  };
-}
+afterAll(removeTempDbs);
 
 const senderHex = (chain: TestChain, k: number) => toHex(addressFromPublicKey(chain.keys[k]!.publicKey));
 
