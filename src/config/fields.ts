@@ -219,6 +219,10 @@ export const CONFIG_SPEC: ConfigSpec = {
     maxTxBytes: int("Largest single tx accepted (bytes).", 1024 * 1024, 1),
     cacheSize: int("Recently seen tx hashes remembered to drop duplicates; 0 disables.", 10_000, 0),
     recheck: bool("Re-check remaining txs against the new state after every block.", true),
+    gossipBatchWaitMs: ms(
+      "Longest a tx admitted here waits to be gossiped with others in one message (0 = next turn)",
+      100,
+    ),
   },
   consensus: {
     walFile: path("The consensus write-ahead log.", "data/cs.wal/wal"),

@@ -53,6 +53,8 @@ export interface MempoolConfig {
   readonly cacheSize: number;
   /** Re-run CheckTx on the remaining txs after every block. */
   readonly recheck: boolean;
+  /** Longest a locally admitted tx waits to be gossiped in a batch with others. */
+  readonly gossipBatchWaitMs: number;
 }
 
 export interface ConsensusConfig {

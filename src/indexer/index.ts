@@ -2,6 +2,7 @@
 export type { BlockRecord, IndexedTx } from "./codec.js";
 export { IndexerError, type IndexerErrorCode, QueryError, type QueryErrorCode } from "./errors.js";
 export {
+  type EncodedBlock,
   EventIndexer,
   type EventIndexReader,
   type IndexableBlock,

@@ -15,7 +15,9 @@
  * one tx (or one block) so conditions on the same event type can be matched within one event.
  */
 import { concatBytes, fromUtf8, readU64be, u64be, utf8 } from "../codec/bytes.js";
+import { type ByteArena, copyBytes, putU32, putU64 } from "./arena.js";
 import { IndexerError } from "./errors.js";
+import type { IndexedAttribute } from "./event-scan.js";
 
 export const TABLE = {
   meta: 0x00,
@@ -40,19 +42,6 @@ export function u32be(n: number): Uint8Array {
 
 // Keys are built once per indexed attribute of every tx (~10 per transfer), so each is written
 // into one exactly-sized array instead of concatenating small ones.
-
-function putU32(out: Uint8Array, at: number, n: number): void {
-  out[at] = n >>> 24;
-  out[at + 1] = n >>> 16;
-  out[at + 2] = n >>> 8;
-  out[at + 3] = n;
-}
-
-/** A safe integer as 8 big-endian bytes. */
-function putU64(out: Uint8Array, at: number, n: number): void {
-  putU32(out, at, Math.floor(n / 4294967296));
-  putU32(out, at + 4, n >>> 0);
-}
 
 const encoder = new TextEncoder();
 
@@ -111,8 +100,9 @@ function corrupt(what: string): IndexerError {
   return new IndexerError("INDEXER_CORRUPT", `event index key is malformed: ${what}; rebuild the index`);
 }
 
-export function txKey(height: number, index: number): Uint8Array {
-  const out = new Uint8Array(13);
+/** `arena`, when given, holds the result (see arena.ts); the same for the other builders. */
+export function txKey(height: number, index: number, arena?: ByteArena): Uint8Array {
+  const out = arena === undefined ? new Uint8Array(13) : arena.alloc(13);
   out[0] = TABLE.tx;
   putU64(out, 1, height);
   putU32(out, 9, index);
@@ -120,10 +110,10 @@ export function txKey(height: number, index: number): Uint8Array {
 }
 export const txHeightPrefix = (height: number): Uint8Array =>
   concatBytes(Uint8Array.of(TABLE.tx), u64be(height));
-export function txHashKey(hash: Uint8Array): Uint8Array {
-  const out = new Uint8Array(1 + hash.length);
+export function txHashKey(hash: Uint8Array, arena?: ByteArena): Uint8Array {
+  const out = arena === undefined ? new Uint8Array(1 + hash.length) : arena.alloc(1 + hash.length);
   out[0] = TABLE.txHash;
-  out.set(hash, 1);
+  copyBytes(out, 1, hash, 0, hash.length);
   return out;
 }
 export const blockKey = (height: number): Uint8Array =>
@@ -141,8 +131,8 @@ export function parseBlockKey(key: Uint8Array): number {
 }
 
 /** The pointer stored under a `txHashKey`. */
-export function txPointer(height: number, index: number): Uint8Array {
-  const out = new Uint8Array(12);
+export function txPointer(height: number, index: number, arena?: ByteArena): Uint8Array {
+  const out = arena === undefined ? new Uint8Array(12) : arena.alloc(12);
   putU64(out, 0, height);
   putU32(out, 8, index);
   return out;
@@ -180,6 +170,50 @@ export function blockEventKey(tag: string, value: string, height: number, seq: n
   const [key, at] = eventKeyHead(TABLE.blockEvent, tag, value, 12);
   putU64(key, at, height);
   putU32(key, at + 8, seq);
+  return key;
+}
+
+/**
+ * `table | tag | value` of a scanned attribute (tag = `type.key`) in `arena`, followed by
+ * `suffix` bytes the caller fills: the bytes eventKeyHead builds from the decoded strings,
+ * copied straight from the encoded event.
+ */
+function scannedKeyHead(arena: ByteArena, table: number, a: IndexedAttribute, suffix: number): Uint8Array {
+  const tagLen = a.typeLen + 1 + a.keyLen;
+  const at = 1 + 2 + tagLen + 4;
+  const out = arena.alloc(at + a.valueLen + suffix);
+  out[0] = table;
+  out[1] = tagLen >>> 8;
+  out[2] = tagLen;
+  copyBytes(out, 3, a.src, a.typeAt, a.typeLen);
+  out[3 + a.typeLen] = 0x2e; // "."
+  copyBytes(out, 4 + a.typeLen, a.src, a.keyAt, a.keyLen);
+  putU32(out, at - 4, a.valueLen);
+  copyBytes(out, at, a.src, a.valueAt, a.valueLen);
+  return out;
+}
+
+/** txEventKey of a scanned attribute (its tag must be at most MAX_TAG_BYTES), in `arena`. */
+export function scannedTxEventKey(
+  arena: ByteArena,
+  a: IndexedAttribute,
+  height: number,
+  index: number,
+): Uint8Array {
+  const key = scannedKeyHead(arena, TABLE.txEvent, a, 16);
+  const at = key.length - 16;
+  putU64(key, at, height);
+  putU32(key, at + 8, index);
+  putU32(key, at + 12, a.seq);
+  return key;
+}
+
+/** blockEventKey of a scanned attribute (its tag must be at most MAX_TAG_BYTES), in `arena`. */
+export function scannedBlockEventKey(arena: ByteArena, a: IndexedAttribute, height: number): Uint8Array {
+  const key = scannedKeyHead(arena, TABLE.blockEvent, a, 12);
+  const at = key.length - 12;
+  putU64(key, at, height);
+  putU32(key, at + 8, a.seq);
   return key;
 }
 

@@ -133,7 +133,7 @@ async function handle(id: number, m: Record<string, unknown>): Promise<Answer> {
   switch (op) {
     case "index": {
       if (!(m.block instanceof ArrayBuffer)) throw badMessage("index: block must be an ArrayBuffer");
-      await idx.indexBlock(unpackBlock(m.block));
+      await idx.indexEncoded(unpackBlock(m.block));
       return NONE;
     }
     case "getTx": {

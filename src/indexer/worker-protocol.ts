@@ -7,14 +7,15 @@
  *   [f64 height][u32 txCount][u32 flags][u32 responsesLength]
  *   [u32 length of each tx]…[tx bytes]…[32-byte hash of each tx, when flags & 1][responses]
  *
- * (little-endian; responses are `encodeAbciResponses` bytes). Search results come back as a
+ * (little-endian; responses are `encodeAbciResponses` bytes, which the worker splits but does not
+ * decode: the indexer walks the results in place). Search results come back as a
  * Float64Array, tx records as their `encodeIndexedTx` bytes. Both sides validate what they
  * receive: a malformed message gets an INDEXER_BAD_MESSAGE answer, never a crash.
  */
 import type { LogLevel } from "../log.js";
-import { decodeAbciResponses } from "../state/abci-responses.js";
+import { type EncodedAbciResponses, splitAbciResponses } from "../state/abci-responses.js";
 import { IndexerError } from "./errors.js";
-import type { IndexableBlock } from "./indexer.js";
+import type { EncodedBlock } from "./indexer.js";
 import type { Query } from "./query.js";
 import type { TxRef } from "./search.js";
 
@@ -111,8 +112,11 @@ export function packBlock(
   return buffer;
 }
 
-/** Reads a packed block; txs and hashes are views of `buffer`. Throws INDEXER_BAD_MESSAGE. */
-export function unpackBlock(buffer: ArrayBuffer): IndexableBlock {
+/**
+ * Reads a packed block; txs, hashes, results and block events are views of `buffer`. Throws
+ * INDEXER_BAD_MESSAGE (a result or event that does not decode is found when it is indexed).
+ */
+export function unpackBlock(buffer: ArrayBuffer): EncodedBlock {
   if (buffer.byteLength < HEADER_BYTES)
     throw badMessage(`packed block of ${buffer.byteLength} bytes is too short`);
   const view = new DataView(buffer);
@@ -153,19 +157,13 @@ export function unpackBlock(buffer: ArrayBuffer): IndexableBlock {
       p += HASH_BYTES;
     }
   }
-  let responses: ReturnType<typeof decodeAbciResponses>;
+  let responses: EncodedAbciResponses;
   try {
-    responses = decodeAbciResponses(bytes.subarray(p, p + responsesLength));
+    responses = splitAbciResponses(bytes.subarray(p, p + responsesLength));
   } catch (err) {
     throw badMessage(`packed block of height ${height}: responses do not decode (${String(err)})`);
   }
-  const block = {
-    block: { header: { height }, txs },
-    beginBlock: responses.beginBlock,
-    endBlock: responses.endBlock,
-    txResults: responses.txResults,
-  };
-  return txHashes === undefined ? block : { ...block, txHashes };
+  return { height, txs, txHashes, ...responses };
 }
 
 /** Search results as one transferable array: [height, index, height, index, …]. */

@@ -105,6 +105,7 @@ export class NodeNetwork implements ConsensusNetwork {
   private constructor(
     readonly host: P2pHost,
     private readonly m: NodeNetworkModules,
+    private readonly txBatchWaitMs: number,
   ) {}
 
   static async create(inputs: NodeNetworkInputs, m: NodeNetworkModules): Promise<NodeNetwork> {
@@ -114,7 +115,7 @@ export class NodeNetwork implements ConsensusNetwork {
       maxBlockBytes: inputs.maxBlockBytes,
     });
     const host = await P2pHost.create(opts, { logger: m.logger });
-    return new NodeNetwork(host, m);
+    return new NodeNetwork(host, m, inputs.config.mempool.gossipBatchWaitMs);
   }
 
   /** Whether any peer is configured: a node without peers is alone and skips block sync. */
@@ -140,7 +141,7 @@ export class NodeNetwork implements ConsensusNetwork {
     );
     await this.server.start();
     this.gossip = new ConsensusGossip(
-      {},
+      { txBatch: { delayMs: this.txBatchWaitMs } },
       {
         host: this.host,
         logger: this.m.logger.child("gossip"),

@@ -58,6 +58,13 @@ function writeEvent(w: ProtoWriter, e: AbciEvent): void {
   for (const a of e.attributes) w.nested(2, (x) => writeAttribute(x, a));
 }
 
+/** One event as its own Event message (the bytes an AbciResponses or tx result nests). */
+export function encodeEvent(e: AbciEvent): Uint8Array {
+  const w = new ProtoWriter();
+  writeEvent(w, e);
+  return w.finish();
+}
+
 function decodeEvent(bytes: Uint8Array): AbciEvent {
   const r = new ProtoReader(bytes, "Event");
   let type = "";
@@ -213,4 +220,44 @@ export function decodeAbciResponses(bytes: Uint8Array): AbciResponses {
     else r.unknown();
   }
   return { beginBlock: { events: beginEvents }, txResults, endBlock, byzantineValidators };
+}
+
+/**
+ * An AbciResponses split without decoding its bulk: each tx result and each block event stays
+ * encoded, as a view into the input (for the event indexer, which copies results into its
+ * records and walks events in place). Everything else is decoded and checked as
+ * `decodeAbciResponses` does; the views are not checked here — their reader must.
+ */
+export interface EncodedAbciResponses {
+  /** Encoded tx results (`encodeTxResult` bytes), in block order. */
+  readonly txResults: readonly Uint8Array[];
+  /** BeginBlock's events then EndBlock's, each an encoded Event message. */
+  readonly blockEvents: readonly Uint8Array[];
+}
+
+export function splitAbciResponses(bytes: Uint8Array): EncodedAbciResponses {
+  const r = new ProtoReader(bytes, "AbciResponses");
+  const beginEvents: Uint8Array[] = [];
+  const txResults: Uint8Array[] = [];
+  let endEvents: Uint8Array[] = [];
+  for (let f = r.next(); f !== 0; f = r.next()) {
+    if (f === 1) beginEvents.push(r.message());
+    else if (f === 2) txResults.push(r.message());
+    else if (f === 3) endEvents = splitEndBlockEvents(r.message());
+    else if (f === 4) decodeMisbehavior(r.message());
+    else r.unknown();
+  }
+  return { txResults, blockEvents: beginEvents.concat(endEvents) };
+}
+
+function splitEndBlockEvents(bytes: Uint8Array): Uint8Array[] {
+  const r = new ProtoReader(bytes, "EndBlock");
+  const events: Uint8Array[] = [];
+  for (let f = r.next(); f !== 0; f = r.next()) {
+    if (f === 1) decodeValidatorUpdate(r.message());
+    else if (f === 2) decodeConsensusParams(r.message());
+    else if (f === 3) events.push(r.message());
+    else r.unknown();
+  }
+  return events;
 }

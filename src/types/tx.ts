@@ -106,7 +106,22 @@ export function decodeTxRaw(bytes: Uint8Array): TxRaw {
 }
 
 export const txSignBytes = (body: Uint8Array): Uint8Array => concatBytes(TX_DOMAIN, body);
-export const txHash = (txBytes: Uint8Array): Uint8Array => sha256(txBytes);
+/**
+ * Hashes by bytes object: a tx is hashed by the mempool, its decoding, the block store and the
+ * NewBlock publication, nearly always from the same Uint8Array (the mempool's copy goes into the
+ * block). Tx bytes are never mutated once received or built; the hash returned is shared and must
+ * not be mutated either.
+ */
+const txHashes = new WeakMap<Uint8Array, Uint8Array>();
+
+export function txHash(txBytes: Uint8Array): Uint8Array {
+  let hash = txHashes.get(txBytes);
+  if (hash === undefined) {
+    hash = sha256(txBytes);
+    txHashes.set(txBytes, hash);
+  }
+  return hash;
+}
 
 /**
  * Decodes tx bytes strictly: canonical envelope and body (so one signed tx has exactly one

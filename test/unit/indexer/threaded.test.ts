@@ -11,12 +11,14 @@ import { dirname, join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toHex, toHexUpper } from "../../../src/codec/bytes.js";
+import { ProtoWriter } from "../../../src/codec/proto.js";
 import { addressFromPublicKey } from "../../../src/crypto/address.js";
 import { sha256 } from "../../../src/crypto/hash.js";
 import { isDccnError } from "../../../src/errors.js";
 import { IndexerError } from "../../../src/indexer/errors.js";
 import { EventIndexer } from "../../../src/indexer/indexer.js";
 import { ThreadedIndexer } from "../../../src/indexer/threaded.js";
+import { packBlock } from "../../../src/indexer/worker-protocol.js";
 import { createLogger, type Logger } from "../../../src/log.js";
 import { encodeAbciResponses } from "../../../src/state/abci-responses.js";
 import { makeTx, TestChain } from "../rpc/fixture.js";
@@ -360,6 +362,16 @@ describe("ThreadedIndexer when the worker fails", () => {
     new DataView(lying).setFloat64(0, 1, true);
     new DataView(lying).setUint32(8, 1000, true);
     expect((await ask({ id: 3, op: "index", block: lying }, [lying])).error?.code).toBe(
+      "INDEXER_BAD_MESSAGE",
+    );
+    // A well-formed package whose tx result does not decode (an unknown field): nothing is written.
+    const garbage = packBlock(
+      1,
+      [Uint8Array.of(1)],
+      undefined,
+      new ProtoWriter().bytes(2, Uint8Array.of(0x48, 1)).finish(),
+    );
+    expect((await ask({ id: 10, op: "index", block: garbage }, [garbage])).error?.code).toBe(
       "INDEXER_BAD_MESSAGE",
     );
     expect((await ask({ id: 4, op: "getTx", hash: "zz" })).error?.code).toBe("INDEXER_BAD_MESSAGE");
