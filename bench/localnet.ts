@@ -50,7 +50,7 @@ export interface LocalnetBenchOptions {
   readonly warmupMs: number;
   /** Funded senders, spread round-robin over the validators' RPC. Default 16. */
   readonly clients?: number;
-  /** Txs a client may have submitted but not yet seen committed. Default 100. */
+  /** Txs a client may have submitted but not yet seen committed. Default 250. */
   readonly maxOutstandingPerClient?: number;
   /** RSS sampling period. Default 1000 ms. */
   readonly rssSampleMs?: number;
@@ -313,7 +313,7 @@ async function runLoad(
   keys: readonly ReturnType<typeof keyFor>[],
   opts: LocalnetBenchOptions,
 ): Promise<LoadResult> {
-  const maxOutstanding = opts.maxOutstandingPerClient ?? 100;
+  const maxOutstanding = opts.maxOutstandingPerClient ?? 250;
   const submitted = new Map<string, { at: number; client: number }>();
   const outstanding = keys.map(() => 0);
   const latencies: number[] = [];

@@ -167,6 +167,7 @@ export class DccnApp implements Application {
   private readonly sigCache: VerifiedTxCache;
   private readonly verifier: SignatureVerifier | undefined;
   private readonly decodedTxs = new WeakMap<Uint8Array, DecodedTx>();
+  private readonly decodedMsgs = new WeakMap<DecodedTx, unknown>();
   private genesis: Genesis | null;
   private lastHeight: number;
   private params: AppParams;
@@ -301,7 +302,8 @@ export class DccnApp implements Application {
 
   /** CheckTx ("new" and "recheck" alike) against the check state. Never throws. */
   async checkTx(tx: Uint8Array, _mode: CheckTxMode): Promise<CheckTxResult> {
-    await this.idle();
+    // Awaited only when needed: one await per tx is a promise and a suspension on the hot path.
+    if (this.writing !== null) await this.idle();
     const env = this.env;
     if (this.closed || env === null) {
       const log = this.closed
@@ -317,7 +319,7 @@ export class DccnApp implements Application {
    * mempool would admit the tx without reserving its nonce or balance.
    */
   async dryRunCheckTx(tx: Uint8Array): Promise<CheckTxResult> {
-    await this.idle();
+    if (this.writing !== null) await this.idle();
     const env = this.env;
     if (this.closed || env === null) return unavailableCheckResult("the app is not ready");
     return checkTx(env, new CacheStore(this.check), tx, this.minGasPrice);
@@ -483,6 +485,7 @@ export class DccnApp implements Application {
             msgs: this.msgs,
             sigCache: this.sigCache,
             decoded: this.decodedTxs,
+            decodedMsgs: this.decodedMsgs,
             logger: this.logger,
           };
   }

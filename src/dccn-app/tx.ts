@@ -11,15 +11,15 @@
  */
 import type { AbciEvent, CheckTxResult, ExecTxResult } from "../abci/types.js";
 import { CodecError } from "../codec/proto.js";
-import { moduleAddress } from "../crypto/address.js";
+import { moduleAddress, toBech32 } from "../crypto/address.js";
 import { verifySignature } from "../crypto/ed25519.js";
 import { errorMessage } from "../errors.js";
 import type { Logger } from "../log.js";
 import { type DecodedTx, decodeTx, txSignBytes } from "../types/tx.js";
-import type { Account } from "./bank/account.js";
-import { credit, getAccount, setAccount } from "./bank/accounts.js";
+import { type Account, accountKey } from "./bank/account.js";
+import { creditKey, readAccount, writeAccount } from "./bank/accounts.js";
 import { AppError, CODESPACE, ResultCode } from "./codes.js";
-import { messageEvent, txEvent } from "./events.js";
+import { messageEventOf, txEventOf } from "./events.js";
 import { GasMeter } from "./gas.js";
 import type { AnyMsgHandler, MsgContext } from "./module.js";
 import type { AppParams } from "./params.js";
@@ -28,6 +28,8 @@ import { CacheStore, type KvReader, type KvStore } from "./state/kv.js";
 
 /** The module account that receives every fee. */
 export const FEE_COLLECTOR: Uint8Array = moduleAddress("fee_collector");
+/** Its account key, written by every tx (a constant: stores may keep it, nobody modifies it). */
+const FEE_COLLECTOR_KEY = accountKey(FEE_COLLECTOR);
 
 export interface RegisteredMsg {
   readonly handler: AnyMsgHandler;
@@ -47,6 +49,11 @@ export interface TxEnv {
    * entry go with its bytes.
    */
   readonly decoded?: WeakMap<Uint8Array, DecodedTx>;
+  /**
+   * Decoded msgs by their decoded tx (a pure function of the msg bytes, which nothing mutates):
+   * CheckTx and DeliverTx of the same tx decode and validate its msg once. Msgs are read-only.
+   */
+  readonly decodedMsgs?: WeakMap<DecodedTx, unknown>;
   readonly logger: Logger;
 }
 
@@ -62,12 +69,15 @@ interface Admitted {
   readonly intrinsicGas: number;
   readonly msgGas: number;
   readonly account: Account;
+  /** The sender's account key (see `writeAccount`: made for this tx, never modified). */
+  readonly senderKey: Uint8Array;
   readonly maxFee: bigint;
   /** What CheckTx reserves from the balance: maxFee + the msg's spend. */
   readonly reserve: bigint;
 }
 
 const EMPTY = new Uint8Array(0);
+const NO_EVENTS: readonly AbciEvent[] = Object.freeze([]);
 
 function decodeStep(env: TxEnv, bytes: Uint8Array): DecodedTx {
   if (bytes.length > env.params.maxTxBytes) {
@@ -124,14 +134,7 @@ function admit(
   if (reg === undefined) {
     throw new AppError("UNKNOWN_MSG_TYPE", `no module handles msg type "${body.msg.typeUrl}"`);
   }
-  let msg: unknown;
-  try {
-    msg = reg.handler.decode(body.msg.value);
-  } catch (err) {
-    if (err instanceof CodecError)
-      throw new AppError("TX_DECODE", `cannot decode ${body.msg.typeUrl}: ${err.message}`);
-    throw err;
-  }
+  const msg = decodeMsg(env, tx, reg);
   if (check && body.gasPrice < minGasPrice) {
     throw new AppError(
       "GAS_PRICE_TOO_LOW",
@@ -157,7 +160,8 @@ function admit(
     }
     env.sigCache.add(tx.hash);
   }
-  const account = getAccount(store, tx.sender);
+  const senderKey = accountKey(tx.sender);
+  const account = readAccount(store, senderKey);
   if (body.nonce < account.nonce) {
     throw new AppError(
       "NONCE_TOO_LOW",
@@ -185,7 +189,22 @@ function admit(
       { balance: account.balance.toString(), needed: reserve.toString() },
     );
   }
-  return { tx, reg, msg, intrinsicGas, msgGas, account, maxFee, reserve };
+  return { tx, reg, msg, intrinsicGas, msgGas, account, senderKey, maxFee, reserve };
+}
+
+function decodeMsg(env: TxEnv, tx: DecodedTx, reg: RegisteredMsg): unknown {
+  const known = env.decodedMsgs?.get(tx);
+  if (known !== undefined) return known;
+  let msg: unknown;
+  try {
+    msg = reg.handler.decode(tx.body.msg.value);
+  } catch (err) {
+    if (err instanceof CodecError)
+      throw new AppError("TX_DECODE", `cannot decode ${tx.body.msg.typeUrl}: ${err.message}`);
+    throw err;
+  }
+  if (msg !== undefined) env.decodedMsgs?.set(tx, msg);
+  return msg;
 }
 
 function execResult(
@@ -216,9 +235,16 @@ export function checkTx(env: TxEnv, store: KvStore, bytes: Uint8Array, minGasPri
   try {
     tx = decodeStep(env, bytes);
     const a = admit(env, store, tx, bytes.length, minGasPrice);
-    setAccount(store, tx.sender, { balance: a.account.balance - a.reserve, nonce: a.account.nonce + 1 });
+    writeAccount(store, a.senderKey, { balance: a.account.balance - a.reserve, nonce: a.account.nonce + 1 });
     return {
-      ...execResult(0, "", tx.body.gasLimit, a.intrinsicGas + a.msgGas, []),
+      code: 0,
+      codespace: "",
+      log: "",
+      info: "",
+      data: EMPTY,
+      gasWanted: tx.body.gasLimit,
+      gasUsed: a.intrinsicGas + a.msgGas,
+      events: NO_EVENTS,
       sender: tx.sender,
       nonce: tx.body.nonce,
       priority: tx.body.gasPrice,
@@ -242,13 +268,17 @@ export function checkTx(env: TxEnv, store: KvStore, bytes: Uint8Array, minGasPri
   }
 }
 
-/** DeliverTx against the block working set. Throws only for failures of the node itself. */
-export async function deliverTx(
+/**
+ * DeliverTx against the block working set. Throws only for failures of the node itself.
+ * Synchronous unless the msg handler is asynchronous (a transfer's is not): a promise per tx is
+ * a cost the hot path need not pay.
+ */
+export function deliverTx(
   env: TxEnv,
   store: KvStore,
   bytes: Uint8Array,
   block: BlockInfo,
-): Promise<ExecTxResult> {
+): ExecTxResult | Promise<ExecTxResult> {
   let a: Admitted;
   try {
     const tx = decodeStep(env, bytes);
@@ -257,9 +287,8 @@ export async function deliverTx(
     if (err instanceof AppError) return execResult(err.resultCode, err.message, 0, 0, []);
     throw err;
   }
-  const { tx, reg } = a;
-  const sender = tx.sender;
-  setAccount(store, sender, { balance: a.account.balance - a.maxFee, nonce: a.account.nonce + 1 });
+  const { tx, senderKey } = a;
+  writeAccount(store, senderKey, { balance: a.account.balance - a.maxFee, nonce: a.account.nonce + 1 });
 
   const gas = new GasMeter(tx.body.gasLimit);
   gas.consume(a.intrinsicGas, "tx size");
@@ -271,19 +300,57 @@ export async function deliverTx(
     height: block.height,
     timeMs: block.timeMs,
     events: [],
-    sender,
+    sender: tx.sender,
     nonce: tx.body.nonce,
     gasPrice: tx.body.gasPrice,
     gas,
   };
-  let code: number = ResultCode.OK;
-  let log = "";
-  let data: Uint8Array = EMPTY;
+  let out: ReturnType<AnyMsgHandler["deliver"]>;
   try {
     gas.consume(a.msgGas, tx.body.msg.typeUrl);
-    data = (await reg.handler.deliver(ctx, a.msg)) ?? EMPTY;
-    layer.writeTo(store);
+    out = a.reg.handler.deliver(ctx, a.msg);
   } catch (err) {
+    return settle(env, store, a, layer, ctx, undefined, err);
+  }
+  if (out instanceof Promise) {
+    return out.then(
+      (data) => settle(env, store, a, layer, ctx, data, NO_ERROR),
+      (err: unknown) => settle(env, store, a, layer, ctx, undefined, err),
+    );
+  }
+  return settle(env, store, a, layer, ctx, out, NO_ERROR);
+}
+
+/** Marks a msg that did not throw (anything, even undefined, can be thrown). */
+const NO_ERROR: unique symbol = Symbol("no error");
+
+/**
+ * Keeps the msg layer's writes if the msg succeeded (drops them if not), refunds the unused gas,
+ * pays the fee collector and builds the result.
+ */
+function settle(
+  env: TxEnv,
+  store: KvStore,
+  a: Admitted,
+  layer: CacheStore,
+  ctx: MsgContext,
+  // biome-ignore lint/suspicious/noConfusingVoidType: what a handler returns (most return nothing).
+  returned: void | Uint8Array,
+  thrown: unknown,
+): ExecTxResult {
+  const { tx, reg, senderKey } = a;
+  let code: number = ResultCode.OK;
+  let log = "";
+  let data: Uint8Array = returned ?? EMPTY;
+  let err = thrown;
+  if (err === NO_ERROR) {
+    try {
+      layer.writeTo(store);
+    } catch (e) {
+      err = e;
+    }
+  }
+  if (err !== NO_ERROR) {
     layer.discard();
     data = EMPTY;
     if (err instanceof AppError) {
@@ -299,11 +366,24 @@ export async function deliverTx(
       log = `internal error: ${errorMessage(err)}`;
     }
   }
+  const gas = ctx.gas;
   const fee = BigInt(gas.used) * tx.body.gasPrice;
-  credit(store, sender, a.maxFee - fee);
-  credit(store, FEE_COLLECTOR, fee);
-  const events: AbciEvent[] = [txEvent(fee, sender, tx.body.nonce)];
-  if (code === ResultCode.OK)
-    events.push(messageEvent(tx.body.msg.typeUrl, sender, reg.module), ...ctx.events);
-  return { ...execResult(code, log, tx.body.gasLimit, gas.used, events), data };
+  creditKey(store, senderKey, a.maxFee - fee);
+  creditKey(store, FEE_COLLECTOR_KEY, fee);
+  const senderBech32 = toBech32(tx.sender);
+  const events: AbciEvent[] = [txEventOf(fee, senderBech32, tx.body.nonce)];
+  if (code === ResultCode.OK) {
+    events.push(messageEventOf(tx.body.msg.typeUrl, senderBech32, reg.module));
+    for (const e of ctx.events) events.push(e);
+  }
+  return {
+    code,
+    codespace: code === 0 ? "" : CODESPACE,
+    log,
+    info: "",
+    data,
+    gasWanted: tx.body.gasLimit,
+    gasUsed: gas.used,
+    events,
+  };
 }

@@ -2,7 +2,6 @@
  * `/dccn.bank.v1.MsgSend {bytes to = 1; string amount = 2}` (proto/dccn/bank/v1/bank.proto):
  * moves `amount` base units from the tx signer to `to`. Pure codec, usable by clients.
  */
-import { equalBytes } from "../../codec/bytes.js";
 import { CodecError, ProtoReader, ProtoWriter } from "../../codec/proto.js";
 import { ADDRESS_SIZE } from "../../crypto/address.js";
 import type { AnyMsg } from "../../types/tx.js";
@@ -17,6 +16,9 @@ export interface MsgSend {
 }
 
 const DECIMAL = /^[1-9][0-9]{0,77}$/;
+/** Field tags (field number << 3 | wire type 2, length-delimited). */
+const TAG_TO = (1 << 3) | 2;
+const TAG_AMOUNT = (2 << 3) | 2;
 
 export function encodeMsgSend(m: MsgSend): Uint8Array {
   return new ProtoWriter().bytes(1, m.to).bigint(2, m.amount).finish();
@@ -51,9 +53,25 @@ export function decodeMsgSend(bytes: Uint8Array): MsgSend {
       `MsgSend.amount must be a positive decimal number of base units, got ${JSON.stringify(amountText)}`,
     );
   }
-  const msg = { to, amount: BigInt(amountText) };
-  if (!equalBytes(encodeMsgSend(msg), bytes)) {
+  if (!isCanonicalLayout(bytes, amountText.length)) {
     throw new AppError("TX_DECODE", "MsgSend: bytes are not in canonical encoding");
   }
-  return msg;
+  return { to, amount: BigInt(amountText) };
+}
+
+/**
+ * Whether `bytes` are exactly what `encodeMsgSend` writes for a 20-byte `to` and a canonical
+ * decimal amount of `digits` characters (both already checked): tag 1, length 20, the address,
+ * tag 2, length (one byte, as digits ≤ 78), the digits. Then the fields were read from those very
+ * positions, so this equals re-encoding and comparing, without building the copy per CheckTx.
+ */
+function isCanonicalLayout(bytes: Uint8Array, digits: number): boolean {
+  const amountTag = 2 + ADDRESS_SIZE;
+  return (
+    bytes.length === amountTag + 2 + digits &&
+    bytes[0] === TAG_TO &&
+    bytes[1] === ADDRESS_SIZE &&
+    bytes[amountTag] === TAG_AMOUNT &&
+    bytes[amountTag + 1] === digits
+  );
 }

@@ -21,7 +21,11 @@ export class CommittedState implements KvReader {
   }
 
   get(key: Uint8Array): Uint8Array | undefined {
-    const id = bytesKey(key);
+    return this.getById(bytesKey(key), key);
+  }
+
+  /** `get` for a key whose `bytesKey(key)` is `id` (a layer above computed it already). */
+  getById(id: string, key: Uint8Array): Uint8Array | undefined {
     const cached = this.values.get(id);
     if (cached !== undefined) return cached === ABSENT ? undefined : cached;
     const v = this.smt.getLatest(key);

@@ -15,15 +15,33 @@ import type { SmtChange } from "../../store/smt/store.js";
 import { AppError } from "../codes.js";
 
 export interface KvReader {
+  /** The value of `key`. It belongs to the store: read it, never modify it. */
   get(key: Uint8Array): Uint8Array | undefined;
   /** Entries whose key starts with `prefix`, ascending by key bytes. */
   iterate(prefix: Uint8Array): AsyncGenerator<[Uint8Array, Uint8Array]>;
 }
 
 export interface KvStore extends KvReader {
+  /** Writes copies of `key` and `value`, so the caller may reuse its buffers. */
   set(key: Uint8Array, value: Uint8Array): void;
+  /**
+   * Writes `key` and `value` themselves, without copying: the store takes ownership, and
+   * neither the caller nor anyone it shares them with may modify them afterwards. For bytes
+   * the caller has just created (an encoder's output) or immutable constants.
+   */
+  setOwned(key: Uint8Array, value: Uint8Array): void;
   delete(key: Uint8Array): void;
 }
+
+/**
+ * A reader that can look a key up by its `bytesKey` identity, which a layer above has already
+ * computed (a lookup falling through several layers computes it once).
+ */
+interface IdReader extends KvReader {
+  getById(id: string, key: Uint8Array): Uint8Array | undefined;
+}
+
+const hasGetById = (r: KvReader): r is IdReader => typeof (r as Partial<IdReader>).getById === "function";
 
 interface Write {
   readonly key: Uint8Array;
@@ -38,25 +56,45 @@ function startsWith(key: Uint8Array, prefix: Uint8Array): boolean {
   return true;
 }
 
-/** A write-buffering layer over a reader; nothing reaches the parent until `writeTo`. */
-export class CacheStore implements KvStore {
-  private writes = new Map<string, Write>();
+function checkKey(key: Uint8Array): void {
+  // Refused here, inside the msg that wrote it, rather than failing the block's commit.
+  if (key.length > MAX_KEY_BYTES || key.length === 0) {
+    throw new AppError("INVALID_MSG", `state keys are 1..${MAX_KEY_BYTES} bytes, got ${key.length}`);
+  }
+}
 
-  constructor(private readonly parent: KvReader) {}
+/**
+ * A write-buffering layer over a reader; nothing reaches the parent until `writeTo`. The bytes it
+ * holds are never modified (`set` copies, `setOwned` takes ownership), so `get` hands them out
+ * without copying and `writeTo` another layer moves them without copying.
+ */
+export class CacheStore implements KvStore, IdReader {
+  private writes = new Map<string, Write>();
+  private readonly parentById: IdReader | null;
+
+  constructor(private readonly parent: KvReader) {
+    this.parentById = hasGetById(parent) ? parent : null;
+  }
 
   get(key: Uint8Array): Uint8Array | undefined {
-    const w = this.writes.get(bytesKey(key));
+    return this.getById(bytesKey(key), key);
+  }
+
+  /** `get` for a key whose `bytesKey(key)` is `id`. */
+  getById(id: string, key: Uint8Array): Uint8Array | undefined {
+    const w = this.writes.get(id);
     if (w !== undefined) return w.value ?? undefined;
-    return this.parent.get(key);
+    return this.parentById !== null ? this.parentById.getById(id, key) : this.parent.get(key);
   }
 
   set(key: Uint8Array, value: Uint8Array): void {
-    // Refused here, inside the msg that wrote it, rather than failing the block's commit.
-    if (key.length > MAX_KEY_BYTES || key.length === 0) {
-      throw new AppError("INVALID_MSG", `state keys are 1..${MAX_KEY_BYTES} bytes, got ${key.length}`);
-    }
-    // Copies: a caller reusing its buffers must not change what was written.
+    checkKey(key);
     this.writes.set(bytesKey(key), { key: key.slice(), value: value.slice() });
+  }
+
+  setOwned(key: Uint8Array, value: Uint8Array): void {
+    checkKey(key);
+    this.writes.set(bytesKey(key), { key, value });
   }
 
   delete(key: Uint8Array): void {
@@ -75,9 +113,18 @@ export class CacheStore implements KvStore {
 
   /** Applies this layer's writes to `target` (in key order) and empties the layer. */
   writeTo(target: KvStore): void {
-    for (const w of this.changes()) {
-      if (w.value === null) target.delete(w.key);
-      else target.set(w.key, w.value);
+    if (target instanceof CacheStore) {
+      // Another layer: the writes (immutable, and this layer forgets them) move as they are.
+      // Order does not matter there: a layer's changes and iteration are sorted on the way out.
+      const into = target.writes;
+      this.writes.forEach((w, id) => {
+        into.set(id, w);
+      });
+    } else {
+      for (const w of this.changes()) {
+        if (w.value === null) target.delete(w.key);
+        else target.setOwned(w.key, w.value);
+      }
     }
     this.writes.clear();
   }
