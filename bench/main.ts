@@ -102,8 +102,8 @@ async function main(): Promise<void> {
 
   if (want("node") || want("rpc")) {
     // Senders with one request in flight each: enough that the node, not the clients' round
-    // trips, sets the pace (16 left the node idle between replies on this 2-core machine).
-    const clients = 32;
+    // trips, sets the pace (32 still left the node's main thread idle between replies).
+    const clients = 64;
     let node: BenchNode | undefined;
     try {
       node = await startBenchNode({

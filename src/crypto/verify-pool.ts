@@ -36,9 +36,8 @@ interface Request {
 
 interface Slot {
   readonly worker: Worker;
-  /** Batches sent and not yet answered, by id. */
+  /** Batches sent and not yet answered, by id (at most one: see flush). */
   readonly inFlight: Map<number, Request[]>;
-  pending: number;
 }
 
 /*
@@ -126,47 +125,44 @@ export class VerifyPool {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.flush();
     const slots = this.slots.splice(0);
     for (const slot of slots) this.verifyInline(slot);
+    this.flush(); // no workers left: what was queued is verified here
     await Promise.all(slots.map((s) => s.worker.terminate().catch(() => 0)));
   }
 
   private flush(): void {
     this.flushScheduled = false;
     while (this.queue.length > 0) {
+      if (this.slots.length === 0) {
+        for (const r of this.queue.splice(0)) r.resolve(verifySignature(r.publicKey, r.message, r.signature));
+        return;
+      }
+      // One batch in flight per worker: what arrives meanwhile waits and goes as one batch when
+      // the worker answers. Under load batches grow instead of messages multiplying — each one
+      // wakes a sleeping thread on both sides, which cost more CPU than packing many requests.
+      const slot = this.slots.find((s) => s.inFlight.size === 0);
+      if (slot === undefined) return;
       const batch = this.queue.slice(0, this.maxBatch);
       this.queue = this.queue.slice(batch.length);
-      const slot = this.leastBusy();
-      if (slot === undefined) {
-        for (const r of batch) r.resolve(verifySignature(r.publicKey, r.message, r.signature));
-        continue;
-      }
       const id = this.nextId++;
       slot.inFlight.set(id, batch);
-      slot.pending += batch.length;
       const buffer = pack(batch);
       slot.worker.postMessage({ id, buffer }, [buffer]);
     }
-  }
-
-  private leastBusy(): Slot | undefined {
-    let best: Slot | undefined;
-    for (const s of this.slots) if (best === undefined || s.pending < best.pending) best = s;
-    return best;
   }
 
   private spawn(): Slot {
     const worker = new Worker(WORKER_SOURCE, { eval: true, name: "dccn-verify" });
     // A pool of idle workers must not keep a stopping process alive.
     worker.unref();
-    const slot: Slot = { worker, inFlight: new Map(), pending: 0 };
+    const slot: Slot = { worker, inFlight: new Map() };
     worker.on("message", (m: { id: number; out: Uint8Array }) => {
       const batch = slot.inFlight.get(m.id);
       if (batch === undefined) return;
       slot.inFlight.delete(m.id);
-      slot.pending -= batch.length;
       for (let i = 0; i < batch.length; i++) batch[i]!.resolve(m.out[i] === 1);
+      if (this.queue.length > 0) this.flush();
     });
     worker.on("error", (err) => this.retire(slot, errorMessage(err)));
     worker.on("exit", (code) => {
@@ -186,6 +182,7 @@ export class VerifyPool {
     });
     this.verifyInline(slot);
     void slot.worker.terminate().catch(() => 0);
+    this.flush(); // queued requests go to the workers left, or are verified here
   }
 
   private verifyInline(slot: Slot): void {
@@ -193,7 +190,6 @@ export class VerifyPool {
       for (const r of batch) r.resolve(verifySignature(r.publicKey, r.message, r.signature));
     }
     slot.inFlight.clear();
-    slot.pending = 0;
   }
 }
 

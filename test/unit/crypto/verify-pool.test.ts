@@ -48,6 +48,32 @@ describe("signature verify pool", () => {
     expect(want.filter(Boolean).length).toBe(40);
   });
 
+  it("queues what arrives while a batch is out and answers it in order once the worker replies", async () => {
+    const p = pool(1, 1000);
+    const all = cases(60);
+    const got: Promise<boolean>[] = [];
+    // One request per event-loop turn: the first goes out alone, the rest wait for its answer.
+    for (const c of all) {
+      got.push(p.verify(c.publicKey, c.message, c.signature));
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(await Promise.all(got)).toEqual(
+      all.map((c) => verifySignature(c.publicKey, c.message, c.signature)),
+    );
+  });
+
+  it("verifies what is still queued when closed while a batch is out", async () => {
+    const p = pool(1);
+    const all = cases(30);
+    const first = p.verify(all[0]!.publicKey, all[0]!.message, all[0]!.signature);
+    await new Promise((r) => setImmediate(r)); // the first batch is now with the worker
+    const rest = all.slice(1).map((c) => p.verify(c.publicKey, c.message, c.signature));
+    await p.close();
+    expect(await Promise.all([first, ...rest])).toEqual(
+      all.map((c) => verifySignature(c.publicKey, c.message, c.signature)),
+    );
+  });
+
   it("verifies on the calling thread without workers and after close", async () => {
     const inline = pool(0);
     const k = key(3);
