@@ -6,18 +6,20 @@
 import { isDccnError } from "../errors.js";
 import type { Logger } from "../log.js";
 import { RpcError } from "./errors.js";
-import type { JsonValue } from "./json.js";
+import { type JsonValue, RawJson, stringifyJson } from "./json.js";
 import {
   errorResponse,
   idOf,
   parseBody,
+  type RpcId,
+  type RpcRequest,
   type RpcResponse,
   successResponse,
   toRequest,
   URI_REQUEST_ID,
 } from "./jsonrpc.js";
-import type { RpcCallContext, RpcMethod, RpcMethodTable } from "./methods/types.js";
-import { decodeJsonParams, decodeUriParams, type RpcArgs } from "./params.js";
+import type { RpcCallContext, RpcMethod, RpcMethodTable, RpcSession } from "./methods/types.js";
+import { decodeJsonParams, decodeUriParams, type ParamSpec, type RpcArgs } from "./params.js";
 
 export interface DispatcherOptions {
   /** Longest a call may run unless its method says otherwise. */
@@ -88,88 +90,148 @@ export class RpcDispatcher {
 
   /** One request object; null for a notification (no `id` member), which gets no response. */
   async handleRequest(item: unknown, ctx: RpcCallContext): Promise<RpcResponse | null> {
-    let req: ReturnType<typeof toRequest>;
+    let req: RpcRequest;
     try {
       req = toRequest(item);
     } catch (err) {
       return errorResponse(idOf(item), toRpcError(err, this.opts.logger));
     }
-    const outcome = await this.invoke(req.method, (m) => decodeJsonParams(m.params, req.params), {
-      ...ctx,
-      requestId: req.id,
-    });
+    const outcome = await this.invoke(req.method, decodeJsonParams, req.params, ctx, req.id);
     if (req.notification) return null;
     return "error" in outcome ? errorResponse(req.id, outcome.error) : successResponse(req.id, outcome.value);
   }
 
+  /**
+   * One request object answered as JSON text (null for a notification): the same text as
+   * stringifyJson(await handleRequest(item, ctx)). A result that is already JSON text (a
+   * broadcast's) is put into the envelope as is — the common HTTP call, made cheap.
+   */
+  async handleRequestText(item: unknown, ctx: RpcCallContext): Promise<string | null> {
+    let req: RpcRequest;
+    try {
+      req = toRequest(item);
+    } catch (err) {
+      return stringifyJson(errorResponse(idOf(item), toRpcError(err, this.opts.logger)));
+    }
+    const outcome = await this.invoke(req.method, decodeJsonParams, req.params, ctx, req.id);
+    if (req.notification) return null;
+    if ("error" in outcome) return stringifyJson(errorResponse(req.id, outcome.error));
+    const value = outcome.value;
+    if (value instanceof RawJson)
+      return `{"jsonrpc":"2.0","id":${JSON.stringify(req.id)},"result":${value.text}}`;
+    return stringifyJson(successResponse(req.id, value));
+  }
+
   /** A URI call (`GET /<method>?name=value`); the response carries id -1 as CometBFT's does. */
   async handleUri(method: string, query: URLSearchParams, ctx: RpcCallContext): Promise<RpcResponse> {
-    const outcome = await this.invoke(method, (m) => decodeUriParams(m.params, query), {
-      ...ctx,
-      requestId: URI_REQUEST_ID,
-    });
+    const outcome = await this.invoke(method, decodeUriParams, query, ctx, URI_REQUEST_ID);
     return "error" in outcome
       ? errorResponse(URI_REQUEST_ID, outcome.error)
       : successResponse(URI_REQUEST_ID, outcome.value);
   }
 
-  private async invoke(
+  private async invoke<P>(
     name: string,
-    decode: (m: RpcMethod) => RpcArgs,
+    decode: (specs: readonly ParamSpec[], params: P) => RpcArgs,
+    params: P,
     ctx: RpcCallContext,
+    id: RpcId,
   ): Promise<CallOutcome> {
     const method = this.methods.get(name);
     if (method === undefined) return { error: RpcError.methodNotFound() };
     try {
-      const args = decode(method);
-      return { value: await this.runLimited(name, method, args, ctx) };
+      const args = decode(method.params, params);
+      return { value: await this.runLimited(name, method, args, new CallContext(ctx, id)) };
     } catch (err) {
       return { error: toRpcError(err, this.opts.logger, name) };
     }
   }
 
-  /**
-   * Runs a call under its time limit; the call's signal aborts on timeout or disconnect. The
-   * signal is made on first use: most calls (broadcast_tx_sync, queries) never read it, and a
-   * controller linked to the request's signal per call was a visible share of each broadcast.
-   */
-  private async runLimited(
-    name: string,
-    method: RpcMethod,
-    args: RpcArgs,
-    ctx: RpcCallContext,
-  ): Promise<JsonValue> {
-    let controller: AbortController | undefined;
-    let timedOut: RpcError | undefined;
-    const onParentAbort = () => controller?.abort(ctx.signal.reason);
-    const callCtx: RpcCallContext = {
-      ...ctx,
-      get signal(): AbortSignal {
-        if (controller === undefined) {
-          controller = new AbortController();
-          if (timedOut !== undefined) controller.abort(timedOut);
-          else if (ctx.signal.aborted) controller.abort(ctx.signal.reason);
-          else ctx.signal.addEventListener("abort", onParentAbort, { once: true });
-        }
-        return controller.signal;
-      },
-    };
+  /** Runs a call under its time limit; on timeout the call's signal aborts and it fails. */
+  private runLimited(name: string, method: RpcMethod, args: RpcArgs, ctx: CallContext): Promise<JsonValue> {
     const timeoutMs = method.timeoutMs ?? this.opts.handlerTimeoutMs;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        timedOut = RpcError.internal(`${name} did not finish within ${timeoutMs} ms`);
-        controller?.abort(timedOut);
-        reject(timedOut);
+    return new Promise<JsonValue>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const err = RpcError.internal(`${name} did not finish within ${timeoutMs} ms`);
+        ctx.timedOut(err);
+        ctx.release();
+        reject(err);
       }, timeoutMs);
+      let call: Promise<JsonValue>;
+      try {
+        call = method.call(args, ctx);
+      } catch (err) {
+        clearTimeout(timer);
+        ctx.release();
+        reject(err);
+        return;
+      }
+      call.then(
+        (value) => {
+          clearTimeout(timer);
+          ctx.release();
+          resolve(value);
+        },
+        (err: unknown) => {
+          clearTimeout(timer);
+          ctx.release();
+          reject(err);
+        },
+      );
     });
-    try {
-      const call = method.call(args, callCtx);
-      return await Promise.race([call, timeout]);
-    } finally {
-      clearTimeout(timer);
-      if (controller !== undefined) ctx.signal.removeEventListener("abort", onParentAbort);
+  }
+}
+
+/**
+ * What a method sees of its call: the transport's context, the call's JSON-RPC id, and a
+ * signal that aborts with the transport's or on the call's timeout. The signal is made on first
+ * read: most calls (broadcast_tx_sync, queries) never read it, and a controller linked to the
+ * request's signal per call was a visible share of each broadcast.
+ */
+class CallContext implements RpcCallContext {
+  readonly remoteAddr: string;
+  readonly session: RpcSession | undefined;
+  readonly admin: boolean | undefined;
+  private controller: AbortController | undefined;
+  private timeout: RpcError | undefined;
+  private onParentAbort: (() => void) | undefined;
+
+  constructor(
+    private readonly parent: RpcCallContext,
+    readonly requestId: RpcId,
+  ) {
+    this.remoteAddr = parent.remoteAddr;
+    this.session = parent.session;
+    this.admin = parent.admin;
+  }
+
+  get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      const controller = new AbortController();
+      this.controller = controller;
+      if (this.timeout !== undefined) {
+        controller.abort(this.timeout);
+      } else {
+        const parent = this.parent.signal;
+        if (parent.aborted) {
+          controller.abort(parent.reason);
+        } else {
+          this.onParentAbort = () => controller.abort(parent.reason);
+          parent.addEventListener("abort", this.onParentAbort, { once: true });
+        }
+      }
     }
+    return this.controller.signal;
+  }
+
+  timedOut(err: RpcError): void {
+    this.timeout = err;
+    this.controller?.abort(err);
+  }
+
+  /** The call settled: stop following the transport's signal. */
+  release(): void {
+    if (this.onParentAbort !== undefined) this.parent.signal.removeEventListener("abort", this.onParentAbort);
   }
 }
 

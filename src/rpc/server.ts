@@ -17,9 +17,9 @@ import { stringifyJson } from "./json.js";
 import { errorResponse, parseBody, type RpcResponse } from "./jsonrpc.js";
 import { headerVersion } from "./methods/chain-view.js";
 import { createMethodTable } from "./methods/index.js";
-import type { RpcCallContext } from "./methods/types.js";
 import { type ResolvedRpcOptions, type RpcServerOptions, resolveRpcOptions } from "./options.js";
 import { RateLimiter } from "./rate-limit.js";
+import { HttpRequestContext } from "./request-context.js";
 import { refuseUpgrade, WebsocketEndpoint } from "./ws/endpoint.js";
 import { SubscriptionHub } from "./ws/hub.js";
 
@@ -30,6 +30,8 @@ type BodyRead =
   | { readonly kind: "too_large"; readonly cut: boolean }
   | { readonly kind: "aborted" };
 
+/** No extra headers (no CORS): shared, never mutated. */
+const NO_HEADERS: Headers = Object.freeze({});
 const CORS_METHODS = "HEAD, GET, POST";
 const CORS_HEADERS = "Origin, Accept, Content-Type, X-Requested-With, X-Server-Time, Authorization";
 /** How long a connection beyond the limit may stay open to receive its refusal. */
@@ -62,12 +64,7 @@ export class RpcServer {
     http.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) =>
       this.onUpgrade(req, socket, head),
     );
-    http.on("request", (req: IncomingMessage, res: ServerResponse) => {
-      const socket = req.socket;
-      this.inflight.set(socket, (this.inflight.get(socket) ?? 0) + 1);
-      res.once("close", () => this.inflight.set(socket, (this.inflight.get(socket) ?? 1) - 1));
-      this.serve(req, res).catch((err: unknown) => this.onServeFailure(res, err));
-    });
+    http.on("request", (req: IncomingMessage, res: ServerResponse) => this.onRequest(req, res));
   }
 
   /** Validates options and env, then listens. Throws RpcSetupError (RPC_BAD_OPTIONS, RPC_LISTEN_FAILED). */
@@ -224,9 +221,26 @@ export class RpcServer {
     return m?.[1] !== undefined && timingSafeEqual(digest(m[1]), this.adminDigest);
   }
 
-  private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** One listener per request on the response's close: the connection's count and the call context. */
+  private onRequest(req: IncomingMessage, res: ServerResponse): void {
+    const socket = req.socket;
+    const ctx = new HttpRequestContext(
+      socket.remoteAddress ?? "unknown",
+      this.isAdmin(req),
+      this.live,
+      this.shutdown.signal,
+    );
+    this.inflight.set(socket, (this.inflight.get(socket) ?? 0) + 1);
+    res.once("close", () => {
+      this.inflight.set(socket, (this.inflight.get(socket) ?? 1) - 1);
+      ctx.responseClosed(res.writableFinished);
+    });
+    this.serve(req, res, ctx).catch((err: unknown) => this.onServeFailure(res, err));
+  }
+
+  private async serve(req: IncomingMessage, res: ServerResponse, ctx: HttpRequestContext): Promise<void> {
     const cors = this.corsHeaders(req.headers.origin);
-    const remote = req.socket.remoteAddress ?? "unknown";
+    const remote = ctx.remoteAddr;
     if (this.shutdown.signal.aborted) {
       return this.sendError(res, 503, RpcError.server("RPC server is shutting down"), cors, true);
     }
@@ -243,7 +257,6 @@ export class RpcServer {
     const url = parseUrl(req.url);
     if (url === null) return this.sendError(res, 400, RpcError.invalidRequest("malformed request URL"), cors);
     const method = req.method ?? "GET";
-    const ctx = this.callContext(req, res, remote);
     if (url.pathname === "/") {
       if (method === "POST") return this.serveJsonRpc(req, res, ctx, cors, remote);
       if (method === "GET" || method === "HEAD") return this.serveIndex(req, res, cors);
@@ -253,6 +266,7 @@ export class RpcServer {
       return this.sendError(res, 405, RpcError.invalidRequest(`HTTP ${method} is not supported`), cors);
     }
     // URI call: the method is the path, parameters are the query string.
+    req.once("error", () => ctx.disconnected());
     const response = await this.dispatcher.handleUri(url.pathname.slice(1), url.searchParams, ctx);
     const status = "error" in response ? (response.error.code === RpcCode.MethodNotFound ? 404 : 500) : 200;
     this.send(res, status, stringifyJson(response), cors);
@@ -261,11 +275,11 @@ export class RpcServer {
   private async serveJsonRpc(
     req: IncomingMessage,
     res: ServerResponse,
-    ctx: RpcCallContext,
+    ctx: HttpRequestContext,
     cors: Headers,
     remote: string,
   ): Promise<void> {
-    const body = await readBody(req, this.opts.maxBodyBytes);
+    const body = await readBody(req, this.opts.maxBodyBytes, ctx);
     if (body.kind === "aborted") return;
     if (body.kind === "too_large") {
       const err = RpcError.invalidRequest(
@@ -290,6 +304,14 @@ export class RpcServer {
     const extra = parsed.batch ? Math.min(parsed.items.length, this.opts.maxBatchSize) - 1 : 0;
     if (this.limiter !== null && extra > 0 && !this.limiter.take(remote, extra)) {
       return this.sendRateLimited(res, cors);
+    }
+    if (!parsed.batch) {
+      const text = await this.dispatcher.handleRequestText(parsed.items[0], ctx);
+      if (text === null) {
+        res.writeHead(204, this.closeHeader(cors)).end();
+        return;
+      }
+      return this.send(res, 200, text, cors);
     }
     const outcome = await this.dispatcher.handleParsed(parsed, ctx);
     if (outcome.kind === "parse_error") return this.send(res, 500, stringifyJson(outcome.response), cors);
@@ -317,32 +339,11 @@ export class RpcServer {
       .end(html);
   }
 
-  /**
-   * Aborts when the client disconnects before its answer or when the server closes. One
-   * controller per request, aborted by close() through `live` (AbortSignal.any per request
-   * cost more than the rest of a broadcast's RPC handling).
-   */
-  private callContext(req: IncomingMessage, res: ServerResponse, remote: string): RpcCallContext {
-    const gone = new AbortController();
-    if (this.shutdown.signal.aborted) gone.abort(this.shutdown.signal.reason);
-    this.live.add(gone);
-    res.once("close", () => {
-      this.live.delete(gone);
-      if (!res.writableFinished) gone.abort(new Error("client disconnected"));
-    });
-    req.once("error", () => gone.abort(new Error("client disconnected")));
-    return {
-      signal: gone.signal,
-      remoteAddr: remote,
-      admin: this.isAdmin(req),
-    };
-  }
-
   private corsHeaders(origin: string | undefined): Headers {
     const allowed = this.opts.corsAllowedOrigins;
-    if (origin === undefined || allowed.length === 0) return {};
+    if (origin === undefined || allowed.length === 0) return NO_HEADERS;
     const any = allowed.includes("*");
-    if (!any && !allowed.includes(origin)) return {};
+    if (!any && !allowed.includes(origin)) return NO_HEADERS;
     return {
       "Access-Control-Allow-Origin": any ? "*" : origin,
       "Access-Control-Allow-Methods": CORS_METHODS,
@@ -374,13 +375,17 @@ export class RpcServer {
 
   private send(res: ServerResponse, status: number, body: string, headers: Headers, close = false): void {
     if (res.headersSent || res.destroyed) return;
-    res
-      .writeHead(status, {
-        ...this.closeHeader(headers, close),
-        "Content-Type": "application/json",
-        "Content-Length": String(Buffer.byteLength(body)),
-      })
-      .end(body);
+    const length = String(Buffer.byteLength(body));
+    // The usual answer (no CORS, keep-alive) without copying header objects.
+    const all =
+      headers === NO_HEADERS && !close && !this.shutdown.signal.aborted
+        ? { "Content-Type": "application/json", "Content-Length": length }
+        : {
+            ...this.closeHeader(headers, close),
+            "Content-Type": "application/json",
+            "Content-Length": length,
+          };
+    res.writeHead(status, all).end(body);
   }
 
   private onServeFailure(res: ServerResponse, err: unknown): void {
@@ -393,8 +398,11 @@ export class RpcServer {
   }
 }
 
-/** Reads the body up to `limit` bytes; a larger one is drained (up to a cap) then refused. */
-function readBody(req: IncomingMessage, limit: number): Promise<BodyRead> {
+/**
+ * Reads the body up to `limit` bytes; a larger one is drained (up to a cap) then refused. A
+ * failing request stream (the client went away) also aborts the request's calls.
+ */
+function readBody(req: IncomingMessage, limit: number, ctx: HttpRequestContext): Promise<BodyRead> {
   const drainCap = Math.max(4 * limit, 4 * 1024 * 1024);
   const declared = Number(req.headers["content-length"] ?? Number.NaN);
   if (declared > drainCap) return Promise.resolve({ kind: "too_large", cut: true });
@@ -415,15 +423,20 @@ function readBody(req: IncomingMessage, limit: number): Promise<BodyRead> {
         chunks.push(chunk);
       }
     });
-    req.once("end", () =>
-      resolve(
-        tooLarge
-          ? { kind: "too_large", cut: false }
-          : { kind: "ok", text: Buffer.concat(chunks).toString("utf8") },
-      ),
-    );
-    req.once("error", () => resolve({ kind: "aborted" }));
-    req.once("close", () => resolve({ kind: "aborted" }));
+    // `on`, not `once`: the promise settles once anyway, and these stay for the request's life.
+    req.on("end", () => {
+      if (tooLarge) resolve({ kind: "too_large", cut: false });
+      else
+        resolve({
+          kind: "ok",
+          text: (chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)).toString("utf8"),
+        });
+    });
+    req.on("error", () => {
+      ctx.disconnected();
+      resolve({ kind: "aborted" });
+    });
+    req.on("close", () => resolve({ kind: "aborted" }));
   });
 }
 

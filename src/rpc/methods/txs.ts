@@ -7,6 +7,7 @@ import { txHash } from "../../types/tx.js";
 import type { RpcEnv } from "../env.js";
 import { RpcError } from "../errors.js";
 import { EMPTY_TX_RESULT, hex, int64, renderTxProof, renderTxResult } from "../format.js";
+import { type JsonValue, RawJson } from "../json.js";
 import type { RpcArgs } from "../params.js";
 import { resolvePerPage } from "./heights.js";
 import { renderIndexedTx } from "./search.js";
@@ -80,6 +81,27 @@ function abortReason(signal: AbortSignal): string {
   return r instanceof Error ? r.message : typeof r === "string" ? r : "request cancelled";
 }
 
+/**
+ * A broadcast's result ({code, data, log, codespace, hash}, CometBFT's ResultBroadcastTx) as
+ * JSON text: written on every broadcast, so it skips the generic serializer and lets the
+ * dispatcher answer with a template. `data` and `hash` are hex. Anything unexpected (a
+ * non-finite code would not serialize) keeps the object, and its usual handling.
+ */
+function broadcastResult(
+  code: number,
+  data: string,
+  log: string,
+  codespace: string,
+  hash: string,
+): JsonValue {
+  if (!Number.isFinite(code) || typeof log !== "string" || typeof codespace !== "string") {
+    return { code, data, log, codespace, hash };
+  }
+  return new RawJson(
+    `{"code":${code},"data":"${data}","log":${JSON.stringify(log)},"codespace":${JSON.stringify(codespace)},"hash":"${hash}"}`,
+  );
+}
+
 export function txMethods(env: RpcEnv, opts: TxMethodOptions): Record<string, RpcMethod> {
   const log = opts.logger;
   return {
@@ -90,7 +112,7 @@ export function txMethods(env: RpcEnv, opts: TxMethodOptions): Record<string, Rp
         env.mempool.checkTx(tx).catch((err: unknown) => {
           log.debug("broadcast_tx_async: tx refused", { err });
         });
-        return { code: 0, data: "", log: "", codespace: "", hash: hex(txHash(tx)) };
+        return broadcastResult(0, "", "", "", hex(txHash(tx)));
       },
     },
 
@@ -99,13 +121,7 @@ export function txMethods(env: RpcEnv, opts: TxMethodOptions): Record<string, Rp
       call: async (args) => {
         const tx = requireTx(args);
         const res = await admit(env, tx);
-        return {
-          code: res.code,
-          data: hex(res.data),
-          log: res.log,
-          codespace: res.codespace,
-          hash: hex(res.hash ?? txHash(tx)),
-        };
+        return broadcastResult(res.code, hex(res.data), res.log, res.codespace, hex(res.hash ?? txHash(tx)));
       },
     },
 
