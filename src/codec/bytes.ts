@@ -93,3 +93,29 @@ export function readU64be(bytes: Uint8Array, offset = 0): bigint {
 export function zeroize(bytes: Uint8Array): void {
   bytes.fill(0);
 }
+
+type Latin1Slice = (this: Uint8Array, start: number, end: number) => string;
+
+/**
+ * Node's Buffer method behind `toString("latin1")`, applied to the Uint8Array itself: state keys
+ * and hashes are looked up many times per tx, and `Buffer.from(view)` cost an object each time.
+ * Used only if it gives the same string as the documented path (checked once, on all 256 bytes).
+ */
+const latin1Slice: Latin1Slice | null = (() => {
+  const slice = (Buffer.prototype as unknown as { latin1Slice?: Latin1Slice }).latin1Slice;
+  if (typeof slice !== "function") return null;
+  try {
+    const all = new Uint8Array(258).map((_, i) => i);
+    const view = all.subarray(1, 257);
+    const expected = Buffer.from(view.buffer, view.byteOffset, view.byteLength).toString("latin1");
+    return slice.call(view, 0, view.length) === expected ? slice : null;
+  } catch {
+    return null;
+  }
+})();
+
+/** A compact string identity for bytes (Map keys); latin1 maps each byte to one char. */
+export function bytesKey(bytes: Uint8Array): string {
+  if (latin1Slice !== null) return latin1Slice.call(bytes, 0, bytes.length);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1");
+}

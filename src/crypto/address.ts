@@ -4,7 +4,7 @@
  * as CometBFT shows them.
  */
 import { bech32 } from "@scure/base";
-import { fromHex, toHexUpper } from "../codec/bytes.js";
+import { bytesKey, fromHex, toHexUpper } from "../codec/bytes.js";
 import { DccnError } from "../errors.js";
 import { sha256 } from "./hash.js";
 
@@ -31,7 +31,7 @@ const BECH32_CACHE_MAX = 8192;
 
 export function toBech32(address: Uint8Array, prefix = ACCOUNT_PREFIX): string {
   if (prefix !== ACCOUNT_PREFIX) return bech32.encode(prefix, bech32.toWords(address));
-  const key = Buffer.from(address.buffer, address.byteOffset, address.byteLength).toString("latin1");
+  const key = bytesKey(address);
   let text = bech32Cache.get(key);
   if (text === undefined) {
     text = bech32.encode(prefix, bech32.toWords(address));
