@@ -18,6 +18,7 @@ import { verifyCommit } from "../abci/commit-verify.js";
 import type { BlockExecutor } from "../abci/executor.js";
 import { equalBytes, toHexUpper } from "../codec/bytes.js";
 import type { Driver } from "../consensus/driver.js";
+import { proposerFor } from "../consensus/proposer.js";
 import type { RoundStep } from "../consensus/state-machine.js";
 import type { ConsensusEffect, ConsensusInput, InputVerdict } from "../consensus/types.js";
 import { verifySignature } from "../crypto/ed25519.js";
@@ -31,6 +32,7 @@ import type { BlockStore } from "../store/block-store.js";
 import { type Block, type Commit, headerHash } from "../types/block.js";
 import { type Proposal, proposalSignBytes, type Vote, VoteType, voteSignBytes } from "../types/vote.js";
 import type { ConsensusWal } from "../wal/wal.js";
+import { CommitWait } from "./commit-wait.js";
 import { decodeWalInput, encodeWalInput, type LoggedInput } from "./wal-codec.js";
 
 /** How consensus messages leave this node (the node's libp2p gossip). */
@@ -127,11 +129,17 @@ export interface HostConsensusSnapshot {
 }
 
 const MAX_FUTURE_BUFFER = 10_000;
+/**
+ * Heights past the working one whose messages are kept for later. Two, so a node one height
+ * behind still holds the proposal of the height after next when it gets there.
+ */
+const FUTURE_HEIGHTS = 2;
 
 export class ConsensusHost {
   private state: ChainState;
   private readonly queue: HostInput[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly commitWait = new CommitWait();
   private futureInputs: ConsensusInput[] = [];
   private processing = false;
   private stopped = false;
@@ -209,6 +217,7 @@ export class ConsensusHost {
     this.stopped = true;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
+    this.commitWait.cancel();
     this.queue.length = 0;
   }
 
@@ -226,18 +235,16 @@ export class ConsensusHost {
   }
 
   /**
-   * Sorts a message by height: the height in progress goes on; the next one is kept for later;
-   * anything beyond means peers are ahead of us, which `onBehind` hears about.
+   * Sorts a message by height: the height in progress goes on; the next ones are kept for
+   * later; two or more ahead means peers are past us, which `onBehind` hears about.
    */
   private triage(height: number, input: ConsensusInput): InputVerdict | null {
     const current = this.workingHeight;
     if (height === current && this.started) return null;
-    if (height === current + 1) {
-      this.bufferFuture(input);
-      return { status: "ignored", reason: "future_height" };
-    }
-    if (height > current + 1) {
-      this.m.onBehind?.(height);
+    if (height > current) {
+      this.commitWait.observe(height);
+      if (height <= current + FUTURE_HEIGHTS) this.bufferFuture(input);
+      if (height > current + 1) this.m.onBehind?.(height);
       return { status: "ignored", reason: "future_height" };
     }
     return { status: "ignored", reason: height < current ? "past_height" : "not_started" };
@@ -400,6 +407,8 @@ export class ConsensusHost {
       await this.m.executor.validateBlock(this.state, block);
       return true;
     } catch (err) {
+      // Committed meanwhile (catch-up): the driver ignores the stale proposal; nothing to report.
+      if (block.header.height <= this.state.lastBlockHeight) return false;
       this.m.logger.warn("invalid proposed block", { height: block.header.height, err: errorMessage(err) });
       return false;
     }
@@ -626,17 +635,24 @@ export class ConsensusHost {
     });
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
-    const t = setTimeout(
-      () => {
-        this.timers.delete(t);
-        // Precommits that arrived during the commit wait make the next block's lastCommit fuller.
-        const late = this.m.driver.latestCommit();
-        if (late !== null && late.height === height) this.lastCommit = late;
-        this.startHeight().catch((err) => this.fatal?.(err));
-      },
-      Math.max(0, waitMs - (performance.now() - decidedAt)),
+    this.commitWait.begin(height, waitMs - (performance.now() - decidedAt), this.proposesFirstRound(), () => {
+      // Precommits that arrived during the commit wait make the next block's lastCommit fuller.
+      const late = this.m.driver.latestCommit();
+      if (late !== null && late.height === height) this.lastCommit = late;
+      this.startHeight().catch((err) => this.fatal?.(err));
+    });
+  }
+
+  /** Whether this node proposes round 0 of the next height (the state is the committed one). */
+  private proposesFirstRound(): boolean {
+    const signer = this.m.signer;
+    if (signer === null) return false;
+    const { validators, lastBlockHash } = this.state;
+    if (validators.validators.length === 0) return false;
+    return equalBytes(
+      proposerFor(validators, lastBlockHash, nextHeight(this.state), 0).address,
+      signer.address,
     );
-    this.timers.add(t);
   }
 }
 

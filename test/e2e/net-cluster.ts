@@ -7,6 +7,7 @@ import { randomBytes } from "node:crypto";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
+import { onTestFailed } from "vitest";
 import { nodePorts } from "../../src/cli/commands/testnet.js";
 import { parseConfigToml, serializeConfig } from "../../src/config/config.js";
 import { addressFromPublicKey, toBech32 } from "../../src/crypto/address.js";
@@ -160,9 +161,27 @@ export class TestNet {
     else rmSync(this.dir, { recursive: true, force: true });
   }
 
-  /** Log tails of every node, for failure messages. */
+  /** Each node's last warnings and errors, then its log tail: printed when a test fails. */
   logs(lines = 15): string {
-    return this.nodes.map((n) => `--- ${n.name}\n${n.process.tailLog(lines)}`).join("\n");
+    return this.nodes
+      .map((n) => {
+        const all = n.process.tailLog(100_000).split("\n");
+        const warnings = all.filter((l) => / (WARN|ERROR) /.test(l)).slice(-lines);
+        return [
+          `--- ${n.name}: ${warnings.length} recent warnings/errors`,
+          ...warnings,
+          "--- tail",
+          ...all.slice(-lines),
+        ].join("\n");
+      })
+      .join("\n");
+  }
+
+  /** Prints every node's log summary if the calling test fails. */
+  printLogsOnFailure(): void {
+    onTestFailed(() => {
+      console.error(this.logs(25));
+    });
   }
 }
 

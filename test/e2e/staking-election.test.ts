@@ -1,8 +1,8 @@
 /**
  * Four validators bootstrapped from genesis, plus a fifth node running as a validator that is in
- * no set: it stakes and registers its consensus key as a candidate with the CLI, is elected at
- * the next epoch boundary, enters the consensus set two blocks later and signs; the chain keeps
- * committing the same blocks on every node across the set changes.
+ * no set and starts a few blocks late: it stakes and registers its consensus key as a candidate
+ * with the CLI, is elected at the next epoch boundary, enters the consensus set two blocks later
+ * and signs; the chain keeps committing the same blocks on every node across the set changes.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ElectionJson } from "../../src/dccn-app/staking/index.js";
@@ -27,7 +27,11 @@ describe("SLSBFT election on a local network", () => {
     const n4 = net.node(4);
     // The fifth node signs once it is in the set.
     newcomer = new NodeProcess(n4.home, Number(new URL(n4.rpcUrl).port), ["--role", "validator"]);
-    await Promise.all([...[0, 1, 2, 3].map((i) => net.node(i).process.start()), newcomer.start()]);
+    await Promise.all([0, 1, 2, 3].map((i) => net.node(i).process.start()));
+    // It joins late, as a real candidate does: block sync first, then consensus a step behind
+    // the others, which it must make up to get its votes into commits once elected.
+    await waitForHeight(net.node(0).rpcUrl, 3, 90_000);
+    await newcomer.start();
   }, 120_000);
   afterAll(async () => {
     await newcomer?.stop("SIGKILL");
@@ -35,6 +39,7 @@ describe("SLSBFT election on a local network", () => {
   });
 
   it("elects a newly staked candidate at an epoch boundary, which then signs; the chain never stalls", async () => {
+    net.printLogsOnFailure();
     const url = net.node(0).rpcUrl;
     const n4 = net.node(4);
     const operator = n4.key.address;

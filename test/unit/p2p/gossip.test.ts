@@ -171,7 +171,14 @@ describe("ConsensusGossip", () => {
 
     // h2 gossips a vote signed by the wrong key: every receiver rejects it.
     gossip[2]!.broadcastVote(signedVote(keys[2]!, 1, keys[3]!));
-    for (const i of [0, 1, 3]) await nodes[i]!.until(() => nodes[i]!.verdicts.includes("reject"));
+    // The stats count a rejection in the same step that penalises its sender.
+    for (const i of [0, 1, 3]) {
+      await onHeartbeatUntil(
+        hosts[i]!,
+        () => gossip[i]!.stats().vote.rejected === 1,
+        "the forged vote to arrive",
+      );
+    }
     expect(nodes.every((n) => n.votes.length <= 1)).toBe(true);
     expect(h0.scorer.penalty(h2.peerId)).toBeGreaterThan(0);
     await onHeartbeatUntil(h0, () => h0.gossipScore(h2.peerId) < 0, "h2's gossipsub score to drop");
@@ -208,7 +215,13 @@ describe("ConsensusGossip", () => {
 
     // h1 relays a batch holding one forged tx among valid ones: all of it is refused.
     await gossip[1]!.broadcastTxBatch([utf8("fine-1"), utf8("forged-sig"), utf8("fine-2")]);
-    for (const i of [0, 2]) await nodes[i]!.until(() => nodes[i]!.verdicts.includes("reject"));
+    for (const i of [0, 2]) {
+      await onHeartbeatUntil(
+        hosts[i]!,
+        () => gossip[i]!.stats().tx.rejected === 3,
+        "the forged batch to arrive",
+      );
+    }
     expect(nodes[0]!.txs).toEqual(sent);
     expect(gossip[0]!.stats().tx.rejected).toBe(3);
     expect(h0.scorer.penalty(h1.peerId)).toBeGreaterThan(0);
