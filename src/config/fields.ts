@@ -232,7 +232,10 @@ export const CONFIG_SPEC: ConfigSpec = {
     timeoutPrevoteDeltaMs: ms("Added to timeout_prevote_ms each round", 500),
     timeoutPrecommitMs: ms("How long to wait after +2/3 precommits for anything", 1000),
     timeoutPrecommitDeltaMs: ms("Added to timeout_precommit_ms each round", 500),
-    timeoutCommitMs: ms("Pause after a commit before the next height starts", 1000),
+    timeoutCommitMs: ms(
+      "Pause after a commit before the next height starts (cut short once peers are past the height, unless this node proposes next)",
+      1000,
+    ),
     createEmptyBlocks: bool("Produce blocks even when the mempool is empty.", true),
   },
   app: {
