@@ -11,7 +11,6 @@
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { Agent, request as httpRequest } from "node:http";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -20,6 +19,7 @@ import { buildSendTx } from "../src/client/tx-builder.js";
 import { toBase64 } from "../src/codec/bytes.js";
 import { addressFromPublicKey, toBech32 } from "../src/crypto/address.js";
 import { PrivateKey } from "../src/crypto/ed25519.js";
+import { LoadHttpClient } from "./http-load.js";
 import type { BenchRow } from "./table.js";
 
 export const CLI = resolve(import.meta.dirname, "../src/cli/main.js");
@@ -347,27 +347,15 @@ export class TransferFeed {
  * overhead made the clients use about as much CPU as the node they measure on a 2-core machine.
  * Each client has one request in flight at a time, so each holds about one connection.
  */
-const loadAgent = new Agent({ keepAlive: true, maxSockets: 256 });
+const loadClients = new Map<string, LoadHttpClient>();
 
 function postJson(url: string, body: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      url,
-      {
-        method: "POST",
-        agent: loadAgent,
-        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-        res.on("error", reject);
-      },
-    );
-    req.on("error", reject);
-    req.end(body);
-  });
+  let client = loadClients.get(url);
+  if (client === undefined) {
+    client = new LoadHttpClient(url);
+    loadClients.set(url, client);
+  }
+  return client.post(body);
 }
 
 /** broadcast_tx_sync for each tx (bytes or base64), as one JSON-RPC batch when there are several. */

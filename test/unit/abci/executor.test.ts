@@ -43,6 +43,34 @@ describe("BlockExecutor", () => {
     }
   });
 
+  it("lets the event loop turn between slices of a long block's DeliverTx calls, results unchanged", async () => {
+    let delivered = 0;
+    let seenMidBlock = -1;
+    const node = await open(makeGenesis([A]), [A], {
+      wrapApp: (kv) =>
+        override(kv, {
+          deliverTx: (tx: Uint8Array) => {
+            // Work the size of a slow DeliverTx, so that the block outlasts one slice.
+            const until = performance.now() + 1;
+            while (performance.now() < until) {}
+            delivered++;
+            // Runs at the event loop's next turn: before the block ends only if execution yields.
+            if (delivered === 1) setImmediate(() => (seenMidBlock = delivered));
+            return kv.deliverTx(tx);
+          },
+        }),
+    });
+    const txs = Array.from({ length: 40 }, (_, i) => `k${i}=v${i}`);
+    await node.commitBlock(txs);
+    expect(seenMidBlock).toBeGreaterThan(0);
+    expect(seenMidBlock).toBeLessThan(txs.length);
+    const results = await node.parts.stateStore.loadAbciResponses(1);
+    expect(results?.txResults.map((r) => r.code)).toEqual(txs.map(() => 0));
+    expect(
+      (await node.parts.app.query({ path: "/store", data: utf8("k39"), height: 0, prove: false })).value,
+    ).toEqual(utf8("v39"));
+  });
+
   it("creates a proposal with every header hash set, clamps time and trims txs to maxBytes", async () => {
     const node = await open(makeGenesis([A]), [A]);
     await node.commitBlock(["a=1"]);
