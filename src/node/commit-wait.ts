@@ -2,38 +2,41 @@
  * The pause between committing a block and starting the next height (CometBFT's
  * timeout_commit): late precommits still reach the next block's lastCommit, and txs gather.
  *
- * A node that decided late gains nothing from it. Once a message for a later height has
+ * A node that decided late gains nothing from it. Once a signed message for the next height has
  * arrived, peers started that height without us: waiting on would only keep this node a step
- * behind, its votes landing after each height is over, so it never signs a commit. The wait
- * then ends at once — except on the node that proposes the next height's first round, whose
- * lastCommit is what the wait is for (and where an unverified message must not cut it short).
+ * behind, its votes landing after each height is over, so it never signs a commit. The host
+ * then calls `hurry` and the wait ends — except on the node that proposes the next height's
+ * first round, whose lastCommit is what the wait is for.
  */
 export class CommitWait {
   private timer: NodeJS.Timeout | null = null;
   private start: (() => void) | null = null;
-  /** The height committed last; the wait is for the one after it. */
-  private committed = 0;
   private proposesNext = false;
-  /** The highest height any received consensus message named (unverified). */
-  private highestSeen = 0;
+  private hurried = false;
 
-  /** A consensus message for `height` arrived (before any check: only its height is used). */
-  observe(height: number): void {
-    if (height > this.highestSeen) this.highestSeen = height;
-    if (this.timer !== null && !this.proposesNext && height > this.committed) this.fire();
+  /** A height was committed: calls `start` after `delayMs` (or sooner, see `hurry`). */
+  begin(delayMs: number, proposesNext: boolean, start: () => void): void {
+    this.cancel();
+    this.start = start;
+    this.proposesNext = proposesNext;
+    this.hurried = false;
+    this.timer = setTimeout(() => this.fire(), Math.max(0, delayMs));
+  }
+
+  /** Whether `hurry` would end the wait now (the host need not look for evidence otherwise). */
+  get canHurry(): boolean {
+    return this.timer !== null && !this.hurried && !this.proposesNext;
   }
 
   /**
-   * `height` was committed: calls `start` after `delayMs`, or sooner (asynchronously) if peers
-   * are past it and this node does not propose the next height's first round.
+   * Peers are past the committed height: start the next one at the event loop's next turn
+   * (never from inside the caller's message handling). No effect on the next first proposer.
    */
-  begin(height: number, delayMs: number, proposesNext: boolean, start: () => void): void {
-    this.cancel();
-    this.committed = height;
-    this.proposesNext = proposesNext;
-    this.start = start;
-    const behind = !proposesNext && this.highestSeen > height;
-    this.timer = setTimeout(() => this.fire(), behind ? 0 : Math.max(0, delayMs));
+  hurry(): void {
+    if (!this.canHurry) return;
+    clearTimeout(this.timer!);
+    this.hurried = true;
+    this.timer = setTimeout(() => this.fire(), 0);
   }
 
   /** Whether a height is waiting to start. */

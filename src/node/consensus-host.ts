@@ -242,8 +242,10 @@ export class ConsensusHost {
     const current = this.workingHeight;
     if (height === current && this.started) return null;
     if (height > current) {
-      this.commitWait.observe(height);
       if (height <= current + FUTURE_HEIGHTS) this.bufferFuture(input);
+      if (this.commitWait.canHurry && height === nextHeight(this.state) && this.signedForNextHeight(input)) {
+        this.commitWait.hurry();
+      }
       if (height > current + 1) this.m.onBehind?.(height);
       return { status: "ignored", reason: "future_height" };
     }
@@ -635,12 +637,44 @@ export class ConsensusHost {
     });
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
-    this.commitWait.begin(height, waitMs - (performance.now() - decidedAt), this.proposesFirstRound(), () => {
+    this.commitWait.begin(waitMs - (performance.now() - decidedAt), this.proposesFirstRound(), () => {
       // Precommits that arrived during the commit wait make the next block's lastCommit fuller.
       const late = this.m.driver.latestCommit();
       if (late !== null && late.height === height) this.lastCommit = late;
       this.startHeight().catch((err) => this.fatal?.(err));
     });
+    // Peers whose messages for the next height came in while we finished this one are ahead.
+    if (this.futureInputs.some((i) => inputHeight(i) === height + 1 && this.signedForNextHeight(i))) {
+      this.commitWait.hurry();
+    }
+  }
+
+  /**
+   * Whether `input` is a vote or proposal for the next height signed by the key the next
+   * height's validator set expects: proof that peers have started that height (an unsigned
+   * claim must not cut the commit wait short).
+   */
+  private signedForNextHeight(input: ConsensusInput): boolean {
+    const { validators, lastBlockHash, chainId } = this.state;
+    if (input.kind === "vote") {
+      const { vote } = input;
+      const v = validators.validators[vote.validatorIndex];
+      return (
+        v !== undefined &&
+        equalBytes(v.address, vote.validatorAddress) &&
+        verifySignature(v.pubKey, voteSignBytes(chainId, vote), vote.signature)
+      );
+    }
+    if (input.kind === "proposal" && validators.validators.length > 0) {
+      const { proposal } = input;
+      const proposer = proposerFor(validators, lastBlockHash, proposal.height, proposal.round);
+      const signBytes = proposalSignBytes(chainId, {
+        ...proposal,
+        blockHash: headerHash(proposal.block.header),
+      });
+      return verifySignature(proposer.pubKey, signBytes, proposal.signature);
+    }
+    return false;
   }
 
   /** Whether this node proposes round 0 of the next height (the state is the committed one). */

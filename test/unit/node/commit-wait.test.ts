@@ -9,64 +9,62 @@ describe("CommitWait", () => {
     vi.useRealTimers();
   });
 
-  function started(w: CommitWait, height: number, delayMs: number, proposesNext: boolean): { count: number } {
+  function begin(w: CommitWait, delayMs: number, proposesNext: boolean): { count: number } {
     const s = { count: 0 };
-    w.begin(height, delayMs, proposesNext, () => s.count++);
+    w.begin(delayMs, proposesNext, () => s.count++);
     return s;
   }
 
-  it("starts the next height after the full wait when nobody is ahead", () => {
+  it("starts the next height after the full wait when nobody hurries it", () => {
     const w = new CommitWait();
-    w.observe(5); // messages of the committed height itself say nothing
-    const s = started(w, 5, 1000, false);
+    const s = begin(w, 1000, false);
     vi.advanceTimersByTime(999);
     expect(s.count).toBe(0);
     expect(w.pending).toBe(true);
     vi.advanceTimersByTime(1);
     expect(s.count).toBe(1);
     expect(w.pending).toBe(false);
+    expect(w.canHurry).toBe(false);
   });
 
-  it("ends the wait as soon as a message for a later height arrives", () => {
+  it("hurry ends the wait at the next turn, once", () => {
     const w = new CommitWait();
-    const s = started(w, 5, 1000, false);
+    const s = begin(w, 1000, false);
     vi.advanceTimersByTime(100);
-    w.observe(6);
+    expect(w.canHurry).toBe(true);
+    w.hurry();
+    expect(w.canHurry).toBe(false);
+    w.hurry();
+    expect(s.count).toBe(0); // never from inside the caller's message handling
+    vi.advanceTimersByTime(0);
     expect(s.count).toBe(1);
     vi.advanceTimersByTime(2000);
     expect(s.count).toBe(1);
   });
 
-  it("does not wait at all when a later height was seen before the commit", () => {
+  it("keeps the full wait on the next height's first proposer", () => {
     const w = new CommitWait();
-    w.observe(7);
-    const s = started(w, 5, 1000, false);
-    expect(s.count).toBe(0); // asynchronous, like the full wait
-    vi.advanceTimersByTime(0);
-    expect(s.count).toBe(1);
-  });
-
-  it("keeps the full wait on the next height's first proposer, whatever arrives", () => {
-    const w = new CommitWait();
-    w.observe(9);
-    const s = started(w, 5, 1000, true);
-    w.observe(6);
+    const s = begin(w, 1000, true);
+    expect(w.canHurry).toBe(false);
+    w.hurry();
     vi.advanceTimersByTime(999);
     expect(s.count).toBe(0);
     vi.advanceTimersByTime(1);
     expect(s.count).toBe(1);
   });
 
-  it("cancel drops the pending start; a new begin replaces the old one", () => {
+  it("a new begin replaces the pending start and resets hurry; cancel drops it", () => {
     const w = new CommitWait();
-    const first = started(w, 5, 1000, false);
-    const second = started(w, 6, 500, false);
+    const first = begin(w, 1000, false);
+    w.hurry();
+    const second = begin(w, 500, false);
+    expect(w.canHurry).toBe(true);
     vi.advanceTimersByTime(1000);
     expect(first.count).toBe(0);
     expect(second.count).toBe(1);
-    const third = started(w, 7, 500, false);
+    const third = begin(w, 500, false);
     w.cancel();
-    w.observe(8);
+    w.hurry();
     vi.advanceTimersByTime(1000);
     expect(third.count).toBe(0);
   });
