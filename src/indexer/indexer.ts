@@ -19,6 +19,7 @@
  * Pruning (`retainHeights` = N > 0) keeps the last N indexed heights, removing older ones a
  * bounded number per block.
  */
+import { rm } from "node:fs/promises";
 import { fromUtf8, u64be, utf8 } from "../codec/bytes.js";
 import { errorMessage } from "../errors.js";
 import type { EventBus, NewBlockEvent } from "../events/bus.js";
@@ -42,15 +43,18 @@ import {
   MAX_TAG_BYTES,
   META_BASE_HEIGHT,
   META_LAST_HEIGHT,
+  META_SCHEMA,
   parseBlockKey,
   parseTxPointer,
+  SCHEMA_VERSION,
   scannedBlockEventKey,
-  scannedTxEventKey,
   TABLE,
   txHashKey,
   txKey,
   txPointer,
+  u32be,
 } from "./keys.js";
+import { TxEventGroups } from "./postings.js";
 import { parseQuery, type Query } from "./query.js";
 import { searchBlocks, searchTxs, type TxRef } from "./search.js";
 
@@ -170,10 +174,27 @@ export class EventIndexer implements EventIndexReader {
     this.log = opts.logger ?? silentLogger;
   }
 
-  /** Opens (creating) the index database at `path` (e.g. `<home>/data/tx_index.db`). */
+  /**
+   * Opens (creating) the index database at `path` (e.g. `<home>/data/tx_index.db`). An index
+   * of another layout version is deleted: `catchUp` then rebuilds it from the block store.
+   */
   static async open(path: string, opts: IndexerOptions = {}): Promise<EventIndexer> {
-    const db = await Database.open(path);
+    let db = await Database.open(path);
     try {
+      const found = await schemaVersion(db);
+      if (found !== SCHEMA_VERSION) {
+        if (found !== null) {
+          (opts.logger ?? silentLogger).warn("event index has another layout: rebuilding it", {
+            path,
+            version: found,
+            want: SCHEMA_VERSION,
+          });
+          await db.close();
+          await rm(path, { recursive: true, force: true });
+          db = await Database.open(path);
+        }
+        await db.put(META_SCHEMA, u32be(SCHEMA_VERSION), { sync: true });
+      }
       return new EventIndexer(db, opts, true);
     } catch (err) {
       await db.close();
@@ -322,11 +343,10 @@ export class EventIndexer implements EventIndexReader {
       );
     }
     const txHashes = new Array<Uint8Array>(n);
+    const txEvents = new TxEventGroups(arena, height);
     let index = 0;
     const putTxEvent: AttributeVisitor = (a) => {
-      if (indexable(a, RESERVED_TX_TAGS, this.log)) {
-        ops.push({ type: "put", key: scannedTxEventKey(arena, a, height, index), value: EMPTY });
-      }
+      if (indexable(a, RESERVED_TX_TAGS, this.log)) txEvents.add(a, index);
     };
     for (; index < n; index++) {
       const tx = b.txs[index]!;
@@ -344,6 +364,7 @@ export class EventIndexer implements EventIndexReader {
         ops.push({ type: "put", key: txHashKey(hash, arena), value: txPointer(height, index, arena) });
       }
     }
+    for (const [key, value] of txEvents.entries()) ops.push({ type: "put", key, value });
     // Only block event keys are listed in the block record: tx event keys are re-derived from
     // the tx records when a height is removed (rare), instead of being stored twice.
     const blockEventKeys: Uint8Array[] = [];
@@ -398,19 +419,18 @@ export class EventIndexer implements EventIndexReader {
     const raw = await this.db.get(blockKey(height));
     if (raw === undefined) return;
     const rec = decodeBlockRecord(raw);
-    // Block event keys (and, in records written by older versions, tx event keys too).
+    // Block event keys are listed in the record; tx event keys are not (below).
     for (const key of rec.eventKeys) ops.push({ type: "del", key });
+    // The tx event keys, derived from the stored results exactly as write() derived them.
+    const txEvents = new TxEventGroups(arena, height);
     for (const [index, hash] of rec.txHashes.entries()) {
       const key = txKey(height, index);
       const stored = await this.db.get(key);
       if (stored !== undefined) {
-        // The tx's event keys, derived from its stored result exactly as write() derived them.
         this.scan(
           indexedTxResultBytes(stored),
           (a) => {
-            if (indexable(a, RESERVED_TX_TAGS, silentLogger)) {
-              ops.push({ type: "del", key: scannedTxEventKey(arena, a, height, index) });
-            }
+            if (indexable(a, RESERVED_TX_TAGS, silentLogger)) txEvents.add(a, index);
           },
           "INDEXER_CORRUPT",
           `stored tx (${height}, ${index})`,
@@ -423,6 +443,7 @@ export class EventIndexer implements EventIndexReader {
         if (at.height === height && at.index === index) ops.push({ type: "del", key: txHashKey(hash) });
       }
     }
+    for (const key of txEvents.keys()) ops.push({ type: "del", key });
     ops.push({ type: "del", key: blockKey(height) });
   }
 
@@ -438,6 +459,20 @@ export class EventIndexer implements EventIndexReader {
     const newBase = Math.max(base, Math.min(keepFrom, until + 1));
     ops.push({ type: "put", key: META_BASE_HEIGHT, value: u64be(newBase) });
   }
+}
+
+/**
+ * The layout version an index was written with: null for an empty database, 1 for one written
+ * before versions were recorded.
+ */
+async function schemaVersion(db: KV): Promise<number | null> {
+  const v = await db.get(META_SCHEMA);
+  if (v !== undefined) {
+    if (v.length !== 4) return 0;
+    return new DataView(v.buffer, v.byteOffset, 4).getUint32(0);
+  }
+  for await (const _ of db.entries({ limit: 1 })) return 1;
+  return null;
 }
 
 function undecodable(code: IndexerErrorCode, what: string, err: unknown): IndexerError {

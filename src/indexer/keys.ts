@@ -5,17 +5,22 @@
  *
  *   00 01                                   -> u64 last indexed height
  *   00 02                                   -> u64 lowest retained height (after pruning)
+ *   00 03                                   -> u32 schema version (SCHEMA_VERSION)
  *   01 | u64 h | u32 i                      -> TxRecord (hash, tx, result)
  *   02 | hash                               -> u64 h | u32 i (where the tx with this hash is)
- *   03 | tag | value | u64 h | u32 i | u32 seq   -> ""   (an indexed tx event attribute)
+ *   03 | tag | value | u64 h                -> postings: (u32 i | u32 seq)*, ascending
  *   04 | u64 h                              -> BlockRecord (tx hashes, block event keys written)
- *   05 | tag | value | u64 h | u32 seq           -> ""   (an indexed block event attribute)
+ *   05 | tag | value | u64 h | u32 seq      -> ""   (an indexed block event attribute)
  *
  * `tag` is `u16 length | utf8` and `value` is `u32 length | utf8`; `seq` numbers the events of
  * one tx (or one block) so conditions on the same event type can be matched within one event.
+ *
+ * A tx event attribute is one posting in the list of its (tag, value, height): the txs of a
+ * block repeat most attributes (every transfer's `message.action`, a sender's address for each
+ * of its txs), and one key per occurrence made LevelDB's writes the indexer's main cost.
  */
 import { concatBytes, fromUtf8, readU64be, u64be, utf8 } from "../codec/bytes.js";
-import { type ByteArena, copyBytes, putU32, putU64 } from "./arena.js";
+import { type Allocator, type ByteArena, copyBytes, putU32, putU64 } from "./arena.js";
 import { IndexerError } from "./errors.js";
 import type { IndexedAttribute } from "./event-scan.js";
 
@@ -30,6 +35,16 @@ export const TABLE = {
 
 export const META_LAST_HEIGHT = Uint8Array.of(TABLE.meta, 0x01);
 export const META_BASE_HEIGHT = Uint8Array.of(TABLE.meta, 0x02);
+export const META_SCHEMA = Uint8Array.of(TABLE.meta, 0x03);
+
+/**
+ * Layout version of the index. An index written under another one (or before versions were
+ * recorded) is dropped on open and rebuilt from the block store.
+ */
+export const SCHEMA_VERSION = 2;
+
+/** Bytes of one posting (u32 tx index, u32 event seq) in a tx event key's value. */
+export const POSTING_BYTES = 8;
 
 /** Longest tag that can be indexed (its length is a u16). */
 export const MAX_TAG_BYTES = 0xffff;
@@ -152,18 +167,27 @@ export function tagValuePrefix(table: number, tag: string, value: string): Uint8
   return eventKeyHead(table, tag, value, 0)[0];
 }
 
-export function txEventKey(
-  tag: string,
-  value: string,
-  height: number,
-  index: number,
-  seq: number,
-): Uint8Array {
-  const [key, at] = eventKeyHead(TABLE.txEvent, tag, value, 16);
+export function txEventKey(tag: string, value: string, height: number): Uint8Array {
+  const [key, at] = eventKeyHead(TABLE.txEvent, tag, value, 8);
   putU64(key, at, height);
-  putU32(key, at + 8, index);
-  putU32(key, at + 12, seq);
   return key;
+}
+
+/** The value of a tx event key: `flat` is (index, seq) pairs, ascending, in one array. */
+export function encodePostings(flat: readonly number[], arena?: ByteArena): Uint8Array {
+  const n = flat.length * 4;
+  const out = arena === undefined ? new Uint8Array(n) : arena.alloc(n);
+  for (let i = 0; i < flat.length; i++) putU32(out, i * 4, flat[i]!);
+  return out;
+}
+
+/** Calls `visit` with each (index, seq) posting of a tx event key's value. */
+export function forEachPosting(value: Uint8Array, visit: (index: number, seq: number) => void): void {
+  if (value.length % POSTING_BYTES !== 0) throw corrupt(`posting list has ${value.length} bytes`);
+  const view = new DataView(value.buffer, value.byteOffset, value.length);
+  for (let at = 0; at < value.length; at += POSTING_BYTES) {
+    visit(view.getUint32(at), view.getUint32(at + 4));
+  }
 }
 
 export function blockEventKey(tag: string, value: string, height: number, seq: number): Uint8Array {
@@ -178,7 +202,7 @@ export function blockEventKey(tag: string, value: string, height: number, seq: n
  * `suffix` bytes the caller fills: the bytes eventKeyHead builds from the decoded strings,
  * copied straight from the encoded event.
  */
-function scannedKeyHead(arena: ByteArena, table: number, a: IndexedAttribute, suffix: number): Uint8Array {
+function scannedKeyHead(arena: Allocator, table: number, a: IndexedAttribute, suffix: number): Uint8Array {
   const tagLen = a.typeLen + 1 + a.keyLen;
   const at = 1 + 2 + tagLen + 4;
   const out = arena.alloc(at + a.valueLen + suffix);
@@ -193,18 +217,13 @@ function scannedKeyHead(arena: ByteArena, table: number, a: IndexedAttribute, su
   return out;
 }
 
-/** txEventKey of a scanned attribute (its tag must be at most MAX_TAG_BYTES), in `arena`. */
-export function scannedTxEventKey(
-  arena: ByteArena,
-  a: IndexedAttribute,
-  height: number,
-  index: number,
-): Uint8Array {
-  const key = scannedKeyHead(arena, TABLE.txEvent, a, 16);
-  const at = key.length - 16;
-  putU64(key, at, height);
-  putU32(key, at + 8, index);
-  putU32(key, at + 12, a.seq);
+/**
+ * txEventKey of a scanned attribute (its tag must be at most MAX_TAG_BYTES), in `arena`; every
+ * byte is written, so a Scratch may hold it.
+ */
+export function scannedTxEventKey(arena: Allocator, a: IndexedAttribute, height: number): Uint8Array {
+  const key = scannedKeyHead(arena, TABLE.txEvent, a, 8);
+  putU64(key, key.length - 8, height);
   return key;
 }
 
@@ -220,32 +239,27 @@ export function scannedBlockEventKey(arena: ByteArena, a: IndexedAttribute, heig
 export interface ParsedEventKey {
   readonly value: string;
   readonly height: number;
-  /** Tx index within the block (0 for block events). */
-  readonly index: number;
+  /** The event's seq within its block (block event keys; 0 for tx event keys). */
   readonly seq: number;
 }
 
-/** Reads value, height, (index) and seq of an event key whose tag prefix is `prefixLength` long. */
-export function parseEventKey(key: Uint8Array, prefixLength: number, withIndex: boolean): ParsedEventKey {
+/** Bytes after the value of an event key of `table`: u64 height, and u32 seq for block events. */
+const suffixBytes = (table: number): number => (table === TABLE.txEvent ? 8 : 12);
+
+/** Reads value, height and (block events) seq of an event key whose tag prefix is `prefixLength` long. */
+export function parseEventKey(key: Uint8Array, prefixLength: number, table: number): ParsedEventKey {
   const vlen = readU32(key, prefixLength);
   const vstart = prefixLength + 4;
-  const suffix = withIndex ? 16 : 12;
+  const suffix = suffixBytes(table);
   if (key.length !== vstart + vlen + suffix) throw corrupt("event key length does not add up");
   const value = fromUtf8(key.subarray(vstart, vstart + vlen));
   const at = vstart + vlen;
-  const height = readU64(key, at);
-  return withIndex
-    ? { value, height, index: readU32(key, at + 8), seq: readU32(key, at + 12) }
-    : { value, height, index: 0, seq: readU32(key, at + 8) };
+  return { value, height: readU64(key, at), seq: suffix === 12 ? readU32(key, at + 8) : 0 };
 }
 
-/** Height and seq sit at fixed offsets from the end of an event key. */
-export function eventKeySuffix(
-  key: Uint8Array,
-  withIndex: boolean,
-): { height: number; index: number; seq: number } {
+/** Height and (block events) seq sit at fixed offsets from the end of an event key. */
+export function eventKeySuffix(key: Uint8Array, table: number): { height: number; seq: number } {
   const n = key.length;
-  return withIndex
-    ? { height: readU64(key, n - 16), index: readU32(key, n - 8), seq: readU32(key, n - 4) }
-    : { height: readU64(key, n - 12), index: 0, seq: readU32(key, n - 4) };
+  const suffix = suffixBytes(table);
+  return { height: readU64(key, n - suffix), seq: suffix === 12 ? readU32(key, n - 4) : 0 };
 }

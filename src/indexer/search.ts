@@ -21,6 +21,7 @@ import { decodeIndexedTx } from "./codec.js";
 import {
   blockKey,
   eventKeySuffix,
+  forEachPosting,
   parseBlockKey,
   parseEventKey,
   parseTxKey,
@@ -214,7 +215,7 @@ class Search {
   }
 
   private async scanEvents(c: Condition): Promise<Map<string, Set<number>>> {
-    const { eventTable, withIndex } = this.kind;
+    const { eventTable, withIndex: withPostings } = this.kind;
     const { min, max } = this.p.bounds;
     const exact = c.op === "=" && c.arg?.kind === "string";
     const test = conditionPredicate(c);
@@ -224,23 +225,28 @@ class Search {
     const range = exact ? heightRange(prefix, min, max) : {};
     const out = new Map<string, Set<number>>();
     const allowed = this.allowed;
+    const found = (height: number, index: number, seq: number): void => {
+      if (height < min || height > max) return;
+      const id = hexId(height, index);
+      if (allowed !== null && !allowed.has(id)) return;
+      const seqs = out.get(id);
+      if (seqs) seqs.add(seq);
+      else out.set(id, new Set([seq]));
+    };
     let n = 0;
-    for await (const [key] of this.db.entries({ prefix, ...range })) {
+    for await (const [key, value] of this.db.entries({ prefix, ...range })) {
       if (++n % SIGNAL_CHECK_EVERY === 0) checkSignal(this.signal);
-      let at: { height: number; index: number; seq: number };
+      let at: { height: number; seq: number };
       if (exact) {
-        at = eventKeySuffix(key, withIndex);
+        at = eventKeySuffix(key, eventTable);
       } else {
-        const parsed = parseEventKey(key, prefix.length, withIndex);
+        const parsed = parseEventKey(key, prefix.length, eventTable);
         if (!test(parsed.value)) continue;
         at = parsed;
       }
-      if (at.height < min || at.height > max) continue;
-      const id = hexId(at.height, at.index);
-      if (allowed !== null && !allowed.has(id)) continue;
-      const seqs = out.get(id);
-      if (seqs) seqs.add(at.seq);
-      else out.set(id, new Set([at.seq]));
+      // A tx event key holds the postings of every tx of its height; a block event key is one.
+      if (withPostings) forEachPosting(value, (index, seq) => found(at.height, index, seq));
+      else found(at.height, 0, at.seq);
     }
     return out;
   }

@@ -11,7 +11,7 @@ import { ProtoWriter } from "../../../src/codec/proto.js";
 import { sha256 } from "../../../src/crypto/hash.js";
 import { isDccnError } from "../../../src/errors.js";
 import { EventIndexer } from "../../../src/indexer/indexer.js";
-import { blockEventKey, TABLE, txEventKey } from "../../../src/indexer/keys.js";
+import { blockEventKey, forEachPosting, TABLE, txEventKey } from "../../../src/indexer/keys.js";
 import { createLogger } from "../../../src/log.js";
 import { decodeTxResult, encodeEvent, encodeTxResult } from "../../../src/state/abci-responses.js";
 import { Database } from "../../../src/store/db.js";
@@ -65,20 +65,34 @@ const BLOCK_EVENTS: AbciEvent[] = [
   { type: "reward", attributes: [attr("amount", "100")] },
 ];
 
-/** The keys the indexer wrote before it read encoded results: from the decoded objects. */
-function expectedTxKeys(results: Uint8Array[]): string[] {
-  const keys: string[] = [];
+/**
+ * The tx event entries the decoded objects give: each (tag, value) key of the height with its
+ * (index, seq) postings in block order, as `hex key -> [index, seq, ...]`.
+ */
+function expectedTxEntries(results: Uint8Array[]): Map<string, number[]> {
+  const entries = new Map<string, number[]>();
   for (const [index, bytes] of results.entries()) {
     for (const [seq, e] of decodeTxResult(bytes).events.entries()) {
       for (const a of e.attributes) {
         const tag = `${e.type}.${a.key}`;
         if (!a.index || e.type === "" || a.key === "" || tag === "tx.hash" || tag === "tx.height") continue;
         if (Buffer.byteLength(tag) > 0xffff) continue;
-        keys.push(toHex(txEventKey(tag, a.value, HEIGHT, index, seq)));
+        const key = toHex(txEventKey(tag, a.value, HEIGHT));
+        entries.set(key, [...(entries.get(key) ?? []), index, seq]);
       }
     }
   }
-  return keys.sort();
+  return new Map([...entries].sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+async function txEntriesOf(db: Database): Promise<Map<string, number[]>> {
+  const entries = new Map<string, number[]>();
+  for await (const [k, v] of db.entries({ prefix: Uint8Array.of(TABLE.txEvent) })) {
+    const flat: number[] = [];
+    forEachPosting(v, (index, seq) => flat.push(index, seq));
+    entries.set(toHex(k), flat);
+  }
+  return entries;
 }
 
 async function keysOf(db: Database, table: number): Promise<string[]> {
@@ -99,9 +113,9 @@ describe("EventIndexer.indexEncoded", () => {
     const blockEvents = BLOCK_EVENTS.map(encodeEvent);
     await idx.indexEncoded({ height: HEIGHT, txs: TXS, txResults: RESULTS, blockEvents });
 
-    const want = expectedTxKeys(RESULTS);
-    expect(want).toHaveLength(5);
-    expect(await keysOf(db, TABLE.txEvent)).toStrictEqual(want);
+    const want = expectedTxEntries(RESULTS);
+    expect([...want.values()].flat()).toHaveLength(10); // 5 attributes, one posting each
+    expect(await txEntriesOf(db)).toStrictEqual(want);
     expect(await keysOf(db, TABLE.blockEvent)).toStrictEqual(
       [
         toHex(blockEventKey("block.proposer", "val", HEIGHT, 0)),
@@ -129,7 +143,7 @@ describe("EventIndexer.indexEncoded", () => {
     // The same height again with other results: what the first run wrote is gone.
     const plain = [result([]), result([]), result([{ type: "x", attributes: [attr("y", "z")] }])];
     await idx.indexEncoded({ height: HEIGHT, txs: TXS, txResults: plain, blockEvents: [] });
-    expect(await keysOf(db, TABLE.txEvent)).toStrictEqual(expectedTxKeys(plain));
+    expect(await txEntriesOf(db)).toStrictEqual(expectedTxEntries(plain));
     expect(await keysOf(db, TABLE.blockEvent)).toStrictEqual([]);
     expect((await idx.getTx(sha256(TXS[2]!)))?.result.events).toStrictEqual([
       { type: "x", attributes: [attr("y", "z")] },
@@ -142,7 +156,7 @@ describe("EventIndexer.indexEncoded", () => {
     const db = await Database.open(tempDb());
     const idx = new EventIndexer(db);
     await idx.indexEncoded({ height: 1, txs: TXS, txResults: RESULTS, blockEvents: [] });
-    const before = await keysOf(db, TABLE.txEvent);
+    const before = await txEntriesOf(db);
     const unknownField = Uint8Array.of(0x48, 0x01);
     const truncated = RESULTS[0]!.subarray(0, RESULTS[0]!.length - 3);
     for (const bad of [unknownField, truncated]) {
@@ -163,7 +177,7 @@ describe("EventIndexer.indexEncoded", () => {
     ).rejects.toSatisfy(hasCode("INDEXER_CORRUPT"));
     expect(await idx.lastIndexedHeight()).toBe(1);
     expect(await idx.loadTx({ height: 2, index: 0 })).toBeUndefined();
-    expect(await keysOf(db, TABLE.txEvent)).toStrictEqual(before);
+    expect(await txEntriesOf(db)).toStrictEqual(before);
     // The indexer keeps going after a failed block.
     await idx.indexEncoded({ height: 2, txs: [], txResults: [], blockEvents: [] });
     expect(await idx.lastIndexedHeight()).toBe(2);

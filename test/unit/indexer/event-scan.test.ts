@@ -9,7 +9,7 @@ import type { AbciEvent, ExecTxResult } from "../../../src/abci/types.js";
 import { utf8 } from "../../../src/codec/bytes.js";
 import { CodecError, ProtoWriter } from "../../../src/codec/proto.js";
 import { isDccnError } from "../../../src/errors.js";
-import { ByteArena } from "../../../src/indexer/arena.js";
+import { ByteArena, Scratch } from "../../../src/indexer/arena.js";
 import { encodeIndexedTx, indexedTxRecord, indexedTxResultBytes } from "../../../src/indexer/codec.js";
 import { EventScanner } from "../../../src/indexer/event-scan.js";
 import {
@@ -30,23 +30,32 @@ import { attr } from "./fixture.js";
 const H = 2 ** 33 + 5;
 const I = 70_001;
 
+/** An indexed attribute as the index sees it: its key and the seq of its event. */
+interface KeyAt {
+  readonly key: Uint8Array;
+  readonly seq: number;
+}
+
 /** The keys the indexer derived before the scanner: from the decoded result's objects. */
-function decodedKeys(bytes: Uint8Array): { code: number; keys: Uint8Array[] } {
+function decodedKeys(bytes: Uint8Array): { code: number; keys: KeyAt[] } {
   const r = decodeTxResult(bytes);
-  const keys: Uint8Array[] = [];
+  const keys: KeyAt[] = [];
   for (const [seq, e] of r.events.entries()) {
     if (e.type === "") continue;
     for (const a of e.attributes) {
-      if (a.index && a.key !== "") keys.push(txEventKey(`${e.type}.${a.key}`, a.value, H, I, seq));
+      if (a.index && a.key !== "") keys.push({ key: txEventKey(`${e.type}.${a.key}`, a.value, H), seq });
     }
   }
   return { code: r.code, keys };
 }
 
-function scannedKeys(bytes: Uint8Array): { code: number; keys: Uint8Array[] } {
-  const arena = new ByteArena();
-  const keys: Uint8Array[] = [];
-  const code = new EventScanner().scanTxResult(bytes, (a) => keys.push(scannedTxEventKey(arena, a, H, I)));
+/** The same from the scanner, each key built in a Scratch (as the indexer probes) and copied. */
+function scannedKeys(bytes: Uint8Array): { code: number; keys: KeyAt[] } {
+  const scratch = new Scratch();
+  const keys: KeyAt[] = [];
+  const code = new EventScanner().scanTxResult(bytes, (a) =>
+    keys.push({ key: scannedTxEventKey(scratch, a, H).slice(), seq: a.seq }),
+  );
   return { code, keys };
 }
 

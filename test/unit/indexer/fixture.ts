@@ -36,9 +36,11 @@ export function richResult(tx: Uint8Array, index: number, height: number): ExecT
     },
     { type: "task", attributes: [attr("id", `task-${height}-${index}`)] },
   ];
-  // Height 4's first tx carries a second transfer from another sender with a big amount.
+  // Height 4's first tx carries a second transfer from another sender with a big amount, and a
+  // third from its own sender with a small one (one sender, two events of one tx).
   if (height === 4 && index === 0) {
     events.push({ type: "transfer", attributes: [attr("sender", "other"), attr("amount", "1000")] });
+    events.push({ type: "transfer", attributes: [attr("sender", sender), attr("amount", "7")] });
   }
   return {
     code: height === 5 ? 3 : 0,

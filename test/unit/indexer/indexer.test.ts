@@ -4,11 +4,21 @@
  * re-indexing, pruning, restart and catch-up.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { toHex, toHexUpper } from "../../../src/codec/bytes.js";
+import { concatBytes, toHex, toHexUpper, u64be } from "../../../src/codec/bytes.js";
 import { addressFromPublicKey } from "../../../src/crypto/address.js";
 import { sha256 } from "../../../src/crypto/hash.js";
 import { isDccnError } from "../../../src/errors.js";
 import { EventIndexer } from "../../../src/indexer/indexer.js";
+import {
+  META_LAST_HEIGHT,
+  META_SCHEMA,
+  SCHEMA_VERSION,
+  TABLE,
+  tagValuePrefix,
+  u32be,
+} from "../../../src/indexer/keys.js";
+import { createLogger } from "../../../src/log.js";
+import { Database } from "../../../src/store/db.js";
 import { makeTx, TestChain } from "../rpc/fixture.js";
 import { attr, removeTempDbs, richResult, tempDb } from "./fixture.js";
 
@@ -95,12 +105,18 @@ describe("EventIndexer", () => {
   });
 
   it("matches conditions on one event type within the same event, different types within the tx", async () => {
-    // Height 4's tx: transfer{sender: bob, amount: 40} and transfer{sender: other, amount: 1000}.
+    // Height 4's tx: transfer{sender: bob, amount: 40}, transfer{sender: other, amount: 1000} and
+    // transfer{sender: bob, amount: 7}.
     const bob = senderHex(chain, 1);
     expect(await indexer.searchTxs(`transfer.sender = '${bob}' AND transfer.amount > 500`)).toStrictEqual([]);
     expect(await indexer.searchTxs("transfer.sender = 'other' AND transfer.amount > 500")).toStrictEqual([
       { height: 4, index: 0 },
     ]);
+    // Bob's two events of that tx are one key's postings: each keeps its own event.
+    expect(await indexer.searchTxs(`transfer.sender = '${bob}' AND transfer.amount < 10`)).toStrictEqual([
+      { height: 4, index: 0 },
+    ]);
+    expect(await indexer.searchTxs("transfer.sender = 'other' AND transfer.amount < 10")).toStrictEqual([]);
     expect(await indexer.searchTxs(`transfer.sender = '${bob}' AND task.id = 'task-4-0'`)).toStrictEqual([
       { height: 4, index: 0 },
     ]);
@@ -212,6 +228,49 @@ describe("EventIndexer durability", () => {
     expect(await second.searchBlocks("block.height > 0")).toStrictEqual([1, 2, 3, 4, 5]);
     expect(await second.catchUp(source, 5)).toBe(0);
     await second.close();
+  });
+
+  it("drops an index of another layout version on open, and catch-up rebuilds it", async () => {
+    const { chain } = chainWith(4);
+    const source = {
+      loadBlock: (h: number) => chain.blockStore.loadBlock(h),
+      loadAbciResponses: (h: number) => chain.stateStore.loadAbciResponses(h),
+    };
+    // Before versions were recorded (one key per posting, no META_SCHEMA), and a future version.
+    const oldKey = concatBytes(
+      tagValuePrefix(TABLE.txEvent, "task.id", "task-1-0"),
+      u64be(1),
+      u32be(0),
+      u32be(1),
+    );
+    for (const version of [null, SCHEMA_VERSION + 1]) {
+      const path = tempDb();
+      const db = await Database.open(path);
+      await db.put(META_LAST_HEIGHT, u64be(4));
+      await db.put(oldKey, new Uint8Array(0));
+      if (version !== null) await db.put(META_SCHEMA, u32be(version));
+      await db.close();
+
+      const lines: string[] = [];
+      const idx = await EventIndexer.open(path, {
+        logger: createLogger("test", { level: "warn", write: (l) => lines.push(l) }),
+      });
+      expect(lines.filter((l) => l.includes("rebuilding"))).toHaveLength(1);
+      expect(await idx.lastIndexedHeight()).toBe(0);
+      expect(await idx.catchUp(source, 4)).toBe(4);
+      expect(await idx.searchTxs("task.id = 'task-1-0'")).toStrictEqual([{ height: 1, index: 0 }]);
+      expect(await idx.searchTxs("task.id EXISTS")).toHaveLength(8);
+      await idx.close();
+
+      // The rebuilt index is of this version: opening it again keeps it.
+      const again = await EventIndexer.open(path);
+      expect(await again.lastIndexedHeight()).toBe(4);
+      await again.close();
+      const raw = await Database.open(path);
+      expect(await raw.get(oldKey)).toBeUndefined();
+      expect(await raw.get(META_SCHEMA)).toStrictEqual(u32be(SCHEMA_VERSION));
+      await raw.close();
+    }
   });
 
   it("keeps a successful tx's hash pointer when the same tx later fails", async () => {

@@ -3,6 +3,9 @@ import { describe, expect, it } from "vitest";
 import { concatBytes, u64be, utf8 } from "../../../src/codec/bytes.js";
 import {
   blockEventKey,
+  encodePostings,
+  eventKeySuffix,
+  forEachPosting,
   parseEventKey,
   TABLE,
   tagPrefix,
@@ -35,17 +38,43 @@ describe("event index keys", () => {
   it("match the documented layout for ASCII, multi-byte and lone-surrogate values", () => {
     for (const value of VALUES) {
       const h = 2 ** 40 + 7;
-      expect(txEventKey("transfer.sender", value, h, 3, 2)).toEqual(
-        reference(TABLE.txEvent, "transfer.sender", value, u64be(h), u32be(3), u32be(2)),
+      expect(txEventKey("transfer.sender", value, h)).toEqual(
+        reference(TABLE.txEvent, "transfer.sender", value, u64be(h)),
       );
       expect(blockEventKey("end.height", value, 9, 1)).toEqual(
         reference(TABLE.blockEvent, "end.height", value, u64be(9), u32be(1)),
       );
       expect(tagValuePrefix(TABLE.txEvent, "t", value)).toEqual(reference(TABLE.txEvent, "t", value));
-      const key = txEventKey("t", value, 5, 6, 7);
-      const parsed = parseEventKey(key, tagPrefix(TABLE.txEvent, "t").length, true);
-      expect(parsed).toEqual({ value: new TextDecoder().decode(utf8(value)), height: 5, index: 6, seq: 7 });
+      const decoded = new TextDecoder().decode(utf8(value));
+      const key = txEventKey("t", value, 5);
+      expect(parseEventKey(key, tagPrefix(TABLE.txEvent, "t").length, TABLE.txEvent)).toEqual({
+        value: decoded,
+        height: 5,
+        seq: 0,
+      });
+      expect(eventKeySuffix(key, TABLE.txEvent)).toEqual({ height: 5, seq: 0 });
+      const bkey = blockEventKey("t", value, 8, 3);
+      expect(parseEventKey(bkey, tagPrefix(TABLE.blockEvent, "t").length, TABLE.blockEvent)).toEqual({
+        value: decoded,
+        height: 8,
+        seq: 3,
+      });
+      expect(eventKeySuffix(bkey, TABLE.blockEvent)).toEqual({ height: 8, seq: 3 });
+      // A key whose length does not add up is refused, not misread.
+      expect(() =>
+        parseEventKey(key.subarray(0, -1), tagPrefix(TABLE.txEvent, "t").length, TABLE.txEvent),
+      ).toThrow(/rebuild the index/);
     }
+  });
+
+  it("store a tx event key's postings as (u32 index, u32 seq) pairs and refuse a torn list", () => {
+    const flat = [0, 0, 0, 2, 7, 1, 70_000, 2 ** 32 - 1];
+    const value = encodePostings(flat);
+    expect(value).toEqual(concatBytes(...flat.map(u32be)));
+    const read: number[] = [];
+    forEachPosting(value, (index, seq) => read.push(index, seq));
+    expect(read).toEqual(flat);
+    expect(() => forEachPosting(value.subarray(0, 12), () => {})).toThrow(/posting list has 12 bytes/);
   });
 
   it("lay out tx records, hash pointers and tx pointers as documented", () => {
