@@ -158,10 +158,24 @@ export class ProtoWriter {
   /** The bytes written; the writer must not be used afterwards. */
   finish(): Uint8Array {
     const out = this.buf.slice(0, this.pos);
+    this.release();
+    return out;
+  }
+
+  /**
+   * Whether the bytes written equal `bytes`, without copying them out (a canonical-encoding
+   * check); the writer must not be used afterwards.
+   */
+  finishEquals(bytes: Uint8Array): boolean {
+    const same = sameBytes(this.buf.subarray(0, this.pos), bytes);
+    this.release();
+    return same;
+  }
+
+  private release(): void {
     if (scratchPool.length < MAX_POOLED && this.buf.length <= MAX_POOLED_BYTES) scratchPool.push(this.buf);
     this.buf = new Uint8Array(0);
     this.pos = 0;
-    return out;
   }
 
   private ensure(n: number): void {
@@ -459,6 +473,14 @@ export class ProtoReader {
     return this.delimited().slice();
   }
 
+  /**
+   * The payload of a bytes field as a view into the input, for inputs nothing mutates (tx
+   * bytes): no copy and no ArrayBuffer of its own, but the view keeps the whole input alive.
+   */
+  view(): Uint8Array {
+    return this.delimited();
+  }
+
   string(): string {
     const b = this.delimited();
     // Short ASCII (type URLs, chain ids, decimals) without a TextDecoder call.
@@ -509,6 +531,25 @@ export function decodeCanonical<T>(
   const value = decode(bytes);
   const again = encode(value);
   if (!sameBytes(again, bytes)) {
+    throw new CodecError("CODEC_NON_CANONICAL", `${typeName}: bytes are not in canonical encoding`);
+  }
+  return value;
+}
+
+/**
+ * decodeCanonical with the encoder given as a writer function: the re-encoding is compared in
+ * the writer's scratch buffer instead of being copied out first (txs are decoded on every hot path).
+ */
+export function decodeCanonicalWith<T>(
+  bytes: Uint8Array,
+  typeName: string,
+  decode: (b: Uint8Array) => T,
+  write: (w: ProtoWriter, v: T) => void,
+): T {
+  const value = decode(bytes);
+  const w = new ProtoWriter();
+  write(w, value);
+  if (!w.finishEquals(bytes)) {
     throw new CodecError("CODEC_NON_CANONICAL", `${typeName}: bytes are not in canonical encoding`);
   }
   return value;

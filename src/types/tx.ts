@@ -3,7 +3,7 @@
  * semantics: `msg` is routed by `typeUrl` to the application module that owns it.
  */
 import { concatBytes, utf8 } from "../codec/bytes.js";
-import { CodecError, decodeCanonical, ProtoReader, ProtoWriter } from "../codec/proto.js";
+import { CodecError, decodeCanonicalWith, ProtoReader, ProtoWriter } from "../codec/proto.js";
 import { addressFromPublicKey } from "../crypto/address.js";
 import type { PrivateKey } from "../crypto/ed25519.js";
 import { sha256 } from "../crypto/hash.js";
@@ -39,8 +39,17 @@ export interface DecodedTx {
 
 const TX_DOMAIN = utf8("dccn/tx/v1\0");
 
+// Decoders return views into the tx bytes (ProtoReader.view): tx bytes are never mutated once
+// received or built (see txHash), and a decoded tx lives exactly as long as its bytes.
+
+function writeAny(w: ProtoWriter, m: AnyMsg): void {
+  w.string(1, m.typeUrl).bytes(2, m.value);
+}
+
 export function encodeAny(m: AnyMsg): Uint8Array {
-  return new ProtoWriter().string(1, m.typeUrl).bytes(2, m.value).finish();
+  const w = new ProtoWriter();
+  writeAny(w, m);
+  return w.finish();
 }
 
 export function decodeAny(bytes: Uint8Array): AnyMsg {
@@ -49,21 +58,25 @@ export function decodeAny(bytes: Uint8Array): AnyMsg {
   let value: Uint8Array = new Uint8Array(0);
   for (let f = r.next(); f !== 0; f = r.next()) {
     if (f === 1) typeUrl = r.string();
-    else if (f === 2) value = r.bytes();
+    else if (f === 2) value = r.view();
     else r.unknown();
   }
   return { typeUrl, value };
 }
 
-export function encodeTxBody(b: TxBody): Uint8Array {
-  return new ProtoWriter()
-    .string(1, b.chainId)
+function writeTxBody(w: ProtoWriter, b: TxBody): void {
+  w.string(1, b.chainId)
     .uint(2, b.nonce)
     .uint(3, b.gasLimit)
     .bigint(4, b.gasPrice)
     .string(5, b.memo)
-    .message(6, encodeAny(b.msg))
-    .finish();
+    .nested(6, (n) => writeAny(n, b.msg));
+}
+
+export function encodeTxBody(b: TxBody): Uint8Array {
+  const w = new ProtoWriter();
+  writeTxBody(w, b);
+  return w.finish();
 }
 
 export function decodeTxBody(bytes: Uint8Array): TxBody {
@@ -87,8 +100,14 @@ export function decodeTxBody(bytes: Uint8Array): TxBody {
   return { chainId, nonce, gasLimit, gasPrice, memo, msg };
 }
 
+function writeTxRaw(w: ProtoWriter, t: TxRaw): void {
+  w.bytes(1, t.body).bytes(2, t.pubKey).bytes(3, t.signature);
+}
+
 export function encodeTxRaw(t: TxRaw): Uint8Array {
-  return new ProtoWriter().bytes(1, t.body).bytes(2, t.pubKey).bytes(3, t.signature).finish();
+  const w = new ProtoWriter();
+  writeTxRaw(w, t);
+  return w.finish();
 }
 
 export function decodeTxRaw(bytes: Uint8Array): TxRaw {
@@ -97,9 +116,9 @@ export function decodeTxRaw(bytes: Uint8Array): TxRaw {
   let pubKey: Uint8Array = new Uint8Array(0);
   let signature: Uint8Array = new Uint8Array(0);
   for (let f = r.next(); f !== 0; f = r.next()) {
-    if (f === 1) body = r.bytes();
-    else if (f === 2) pubKey = r.bytes();
-    else if (f === 3) signature = r.bytes();
+    if (f === 1) body = r.view();
+    else if (f === 2) pubKey = r.view();
+    else if (f === 3) signature = r.view();
     else r.unknown();
   }
   return { body, pubKey, signature };
@@ -128,8 +147,8 @@ export function txHash(txBytes: Uint8Array): Uint8Array {
  * byte form and one hash). Does not verify the signature.
  */
 export function decodeTx(bytes: Uint8Array): DecodedTx {
-  const raw = decodeCanonical(bytes, "TxRaw", decodeTxRaw, encodeTxRaw);
-  const body = decodeCanonical(raw.body, "TxBody", decodeTxBody, encodeTxBody);
+  const raw = decodeCanonicalWith(bytes, "TxRaw", decodeTxRaw, writeTxRaw);
+  const body = decodeCanonicalWith(raw.body, "TxBody", decodeTxBody, writeTxBody);
   if (raw.pubKey.length !== 32) throw new CodecError("CODEC_BAD_VALUE", "TxRaw: pub_key must be 32 bytes");
   return { raw, body, sender: addressFromPublicKey(raw.pubKey), hash: txHash(bytes) };
 }

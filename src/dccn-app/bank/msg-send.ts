@@ -33,7 +33,8 @@ export function decodeMsgSend(bytes: Uint8Array): MsgSend {
   try {
     const r = new ProtoReader(bytes, "MsgSend");
     for (let f = r.next(); f !== 0; f = r.next()) {
-      if (f === 1) to = r.bytes();
+      if (f === 1)
+        to = r.view(); // a view into the tx bytes (see types/tx.ts)
       else if (f === 2) amountText = r.string();
       else r.unknown();
     }

@@ -4,7 +4,13 @@
  */
 import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
 import { describe, expect, it } from "vitest";
-import { CodecError, decodeCanonical, ProtoReader, ProtoWriter } from "../../../src/codec/proto.js";
+import {
+  CodecError,
+  decodeCanonical,
+  decodeCanonicalWith,
+  ProtoReader,
+  ProtoWriter,
+} from "../../../src/codec/proto.js";
 
 type Field =
   | { kind: "uint"; no: number; v: number }
@@ -229,5 +235,28 @@ describe("ProtoReader", () => {
     expect(decodeCanonical(Uint8Array.of(0x08, 0x05), "T", decode, encode)).toBe(5);
     // 5 as a padded two-byte varint: same value, different bytes.
     expect(() => decodeCanonical(Uint8Array.of(0x08, 0x85, 0x00), "T", decode, encode)).toThrow(CodecError);
+    // The same check comparing in the writer's scratch buffer.
+    const write = (w: ProtoWriter, v: number) => void w.uint(1, v);
+    expect(decodeCanonicalWith(Uint8Array.of(0x08, 0x05), "T", decode, write)).toBe(5);
+    expect(() => decodeCanonicalWith(Uint8Array.of(0x08, 0x85, 0x00), "T", decode, write)).toThrow(
+      /not in canonical encoding/,
+    );
+    expect(() => decodeCanonicalWith(Uint8Array.of(0x08, 0x05, 0x08, 0x05), "T", decode, write)).toThrow(
+      /not in canonical encoding/,
+    );
+  });
+
+  it("view() returns the payload in place, bytes() a copy", () => {
+    const input = new ProtoWriter().bytes(1, Uint8Array.of(7, 8, 9)).finish();
+    const read = (pick: (r: ProtoReader) => Uint8Array) => {
+      const r = new ProtoReader(input, "T");
+      r.next();
+      return pick(r);
+    };
+    const view = read((r) => r.view());
+    const copy = read((r) => r.bytes());
+    expect(view).toEqual(Uint8Array.of(7, 8, 9));
+    expect(view.buffer).toBe(input.buffer);
+    expect(copy.buffer).not.toBe(input.buffer);
   });
 });

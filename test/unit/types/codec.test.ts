@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { concatBytes } from "../../../src/codec/bytes.js";
 import { CodecError } from "../../../src/codec/proto.js";
 import { PrivateKey, verifySignature } from "../../../src/crypto/ed25519.js";
 import { merkleProof, merkleRoot, verifyMerkleProof } from "../../../src/crypto/merkle.js";
 import { decodeHeader, encodeHeader, type Header, headerHash } from "../../../src/types/block.js";
-import { decodeTx, signTx } from "../../../src/types/tx.js";
+import { decodeTx, encodeTxBody, encodeTxRaw, signTx, type TxBody } from "../../../src/types/tx.js";
 import { decodeVote, encodeVote, VoteType, voteSignBytes } from "../../../src/types/vote.js";
 
 const seed = (n: number) => new Uint8Array(32).fill(n);
@@ -72,6 +73,46 @@ describe("codec", () => {
     ).toBe(true);
     const forged = { ...d.raw, signature: d.raw.signature.map((b, i) => (i === 0 ? b ^ 1 : b)) };
     expect(verifySignature(forged.pubKey, d.raw.body, forged.signature)).toBe(false);
+  });
+
+  it("decodes a tx only from its canonical bytes, envelope and body alike", () => {
+    const key = PrivateKey.fromSeed(seed(2));
+    const body: TxBody = {
+      chainId: "c",
+      nonce: 7,
+      gasLimit: 100_000,
+      gasPrice: 5n,
+      memo: "m",
+      msg: { typeUrl: "/x", value: Uint8Array.of(1, 2) },
+    };
+    const tx = signTx(key, body);
+    const d = decodeTx(tx);
+    expect(d.body).toEqual(body);
+    expect(encodeTxRaw(d.raw)).toEqual(tx);
+    const sig = d.raw.signature;
+    const pub = key.publicKey;
+    const bodyBytes = encodeTxBody(body);
+    const field = (no: number, bytes: Uint8Array) =>
+      concatBytes(Uint8Array.of((no << 3) | 2, bytes.length), bytes);
+    const nonCanonical = {
+      // fields out of order
+      "envelope fields reordered": concatBytes(field(2, pub), field(1, bodyBytes), field(3, sig)),
+      // body with an explicit default (memo "") and the same meaning
+      "a default written in the body": concatBytes(field(1, concatBytes(bodyBytes, Uint8Array.of(0x2a, 0)))),
+      // the Any's value length as a padded two-byte varint
+      "a padded length in the msg": field(
+        1,
+        concatBytes(
+          bodyBytes.subarray(0, bodyBytes.length - 10), // the body up to its msg (field 6, 10 bytes)
+          Uint8Array.of(0x32, 9, 0x0a, 2, 0x2f, 0x78, 0x12, 0x82, 0x00, 1, 2),
+        ),
+      ),
+    };
+    for (const [what, bytes] of Object.entries(nonCanonical)) {
+      const full =
+        what === "envelope fields reordered" ? bytes : concatBytes(bytes, field(2, pub), field(3, sig));
+      expect(() => decodeTx(full), what).toThrow(/canonical/);
+    }
   });
 
   it("merkle proofs verify for every index and fail for a wrong item", () => {
