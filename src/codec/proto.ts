@@ -32,6 +32,8 @@ const INITIAL_SCRATCH = 1024;
  * outer one is open), so each writer holds its own until `finish()` hands it back; a writer
  * abandoned by an exception just leaves its buffer to the GC. */
 const scratchPool: Uint8Array[] = [];
+/** What a finished writer holds instead of its returned buffer (shared: a finished writer never writes). */
+const RELEASED = new Uint8Array(0);
 const MAX_POOLED = 16;
 const MAX_POOLED_BYTES = 1 << 20;
 const utf8Encoder = new TextEncoder();
@@ -167,14 +169,15 @@ export class ProtoWriter {
    * check); the writer must not be used afterwards.
    */
   finishEquals(bytes: Uint8Array): boolean {
-    const same = sameBytes(this.buf.subarray(0, this.pos), bytes);
+    let same = this.pos === bytes.length;
+    for (let i = 0; same && i < this.pos; i++) same = this.buf[i] === bytes[i];
     this.release();
     return same;
   }
 
   private release(): void {
     if (scratchPool.length < MAX_POOLED && this.buf.length <= MAX_POOLED_BYTES) scratchPool.push(this.buf);
-    this.buf = new Uint8Array(0);
+    this.buf = RELEASED;
     this.pos = 0;
   }
 

@@ -247,6 +247,15 @@ export class Mempool {
     return this.store.has(toHex(hash));
   }
 
+  /**
+   * The mempool's own bytes object of a tx equal to `tx` (same hash), if it holds one. A block
+   * from a peer carries its own copies of txs this node already checked; executing the held
+   * objects instead lets every cache keyed by tx bytes (hash, decoded tx and msg) hit.
+   */
+  heldCopy(tx: Uint8Array): Uint8Array | undefined {
+    return this.store.get(toHex(txHash(tx)))?.tx;
+  }
+
   /** Drops every tx and forgets every seen hash (CometBFT's unsafe_flush_mempool). */
   async flush(): Promise<void> {
     await this.queue.run(() => {

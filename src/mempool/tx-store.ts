@@ -59,6 +59,9 @@ export class TxStore {
   has(key: string): boolean {
     return this.pending.has(key) || this.parked.has(key);
   }
+  get(key: string): MempoolEntry | undefined {
+    return this.pending.get(key) ?? this.parked.get(key);
+  }
   isPending(key: string): boolean {
     return this.pending.has(key);
   }

@@ -267,8 +267,9 @@ export class ConsensusHost {
     const hash = headerHash(proposal.block.header);
     const signBytes = proposalSignBytes(this.state.chainId, { ...proposal, blockHash: hash });
     if (!verifySignature(proposer.pubKey, signBytes, proposal.signature)) return "invalid_signature";
-    const valid = await this.isValidBlock(proposal.block);
-    this.push({ kind: "proposal", proposal, valid, signer: proposer.address });
+    const block = this.withHeldTxs(proposal.block);
+    const valid = await this.isValidBlock(block);
+    this.push({ kind: "proposal", proposal: { ...proposal, block }, valid, signer: proposer.address });
     return { status: "accepted" };
   }
 
@@ -402,6 +403,19 @@ export class ConsensusHost {
       if (this.futureInputs.length >= MAX_FUTURE_BUFFER) return;
     }
     this.futureInputs.push(input);
+  }
+
+  /** `block` with each tx the mempool holds replaced by the mempool's equal copy (see Mempool.heldCopy). */
+  private withHeldTxs(block: Block): Block {
+    const { mempool } = this.m;
+    let txs: Uint8Array[] | null = null;
+    for (let i = 0; i < block.txs.length; i++) {
+      const held = mempool.heldCopy(block.txs[i]!);
+      if (held === undefined) continue;
+      txs ??= block.txs.slice();
+      txs[i] = held;
+    }
+    return txs === null ? block : { ...block, txs };
   }
 
   private async isValidBlock(block: Block): Promise<boolean> {

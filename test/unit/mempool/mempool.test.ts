@@ -93,6 +93,22 @@ describe("mempool admission", () => {
     expect(mp.counters.admitted).toBe(1);
   });
 
+  it("hands out its own copy of a held tx (pending or parked) for equal bytes, and nothing once it is gone", async () => {
+    const { app, mp } = setup();
+    const pending = tx(A, 0);
+    const parked = tx(B, 1);
+    await mp.checkTx(pending);
+    expect((await mp.checkTx(parked)).status).toBe("parked");
+    for (const held of [pending, parked]) {
+      const copy = held.slice();
+      expect(mp.heldCopy(copy)).toBe(held);
+    }
+    expect(mp.heldCopy(tx(C, 0))).toBeUndefined();
+    await commitBlock(app, mp, 1, [pending]);
+    expect(mp.heldCopy(pending.slice())).toBeUndefined();
+    expect(mp.heldCopy(parked.slice())).toBe(parked);
+  });
+
   it("refuses oversized and empty txs before asking the app", async () => {
     const { app, mp } = setup({ maxTxBytes: 100 });
     const big = tx(A, 0, { memo: "x".repeat(200) });
