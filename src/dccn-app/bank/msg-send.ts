@@ -32,9 +32,9 @@ export function decodeMsgSend(bytes: Uint8Array): MsgSend {
   let amountText = "";
   try {
     const r = new ProtoReader(bytes, "MsgSend");
+    // `to` is a view into the tx bytes (see types/tx.ts).
     for (let f = r.next(); f !== 0; f = r.next()) {
-      if (f === 1)
-        to = r.view(); // a view into the tx bytes (see types/tx.ts)
+      if (f === 1) to = r.view();
       else if (f === 2) amountText = r.string();
       else r.unknown();
     }
