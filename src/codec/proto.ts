@@ -169,8 +169,7 @@ export class ProtoWriter {
    * check); the writer must not be used afterwards.
    */
   finishEquals(bytes: Uint8Array): boolean {
-    let same = this.pos === bytes.length;
-    for (let i = 0; same && i < this.pos; i++) same = this.buf[i] === bytes[i];
+    const same = sameBytes(this.buf, this.pos, bytes);
     this.release();
     return same;
   }
@@ -533,9 +532,7 @@ export function decodeCanonical<T>(
 ): T {
   const value = decode(bytes);
   const again = encode(value);
-  if (!sameBytes(again, bytes)) {
-    throw new CodecError("CODEC_NON_CANONICAL", `${typeName}: bytes are not in canonical encoding`);
-  }
+  if (!sameBytes(again, again.length, bytes)) throw nonCanonical(typeName);
   return value;
 }
 
@@ -552,14 +549,16 @@ export function decodeCanonicalWith<T>(
   const value = decode(bytes);
   const w = new ProtoWriter();
   write(w, value);
-  if (!w.finishEquals(bytes)) {
-    throw new CodecError("CODEC_NON_CANONICAL", `${typeName}: bytes are not in canonical encoding`);
-  }
+  if (!w.finishEquals(bytes)) throw nonCanonical(typeName);
   return value;
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+const nonCanonical = (typeName: string): CodecError =>
+  new CodecError("CODEC_NON_CANONICAL", `${typeName}: bytes are not in canonical encoding`);
+
+/** Whether the first `aLength` bytes of `a` are exactly `b`. */
+function sameBytes(a: Uint8Array, aLength: number, b: Uint8Array): boolean {
+  if (aLength !== b.length) return false;
+  for (let i = 0; i < aLength; i++) if (a[i] !== b[i]) return false;
   return true;
 }
