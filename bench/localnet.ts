@@ -332,7 +332,9 @@ async function runLoad(
     const all = validators.map((v) => v.cpuMs());
     return all.every((c) => c !== undefined) ? all.reduce((a, b) => a + b, 0) : undefined;
   };
-  // Transfers signed ahead (bench/node.ts TransferFeed): about 30 s of load at half the limit;
+  // Every transfer of the run is signed before it starts (bench/node.ts TransferFeed), for a rate
+  // up to 0.55 of the limit: the clients share the 2 cores with the validators, and signing on
+  // the fly cost them ~40 µs a tx, CPU the limit assumes the validators have. Beyond that rate
   // the clients sign the rest as they go.
   const to = addressFromPublicKey(keyFor(999_998).publicKey);
   const feeds = keys.map((key) => new TransferFeed(key, CHAIN_ID, to));
@@ -342,8 +344,7 @@ async function runLoad(
     ),
   );
   const limit = (2 * opts.verifyRate) / VALIDATORS;
-  const presignMs = Math.min(opts.warmupMs + opts.durationMs, 30_000);
-  const perClient = Math.ceil((0.5 * limit * presignMs) / 1000 / feeds.length);
+  const perClient = Math.ceil((0.55 * limit * (opts.warmupMs + opts.durationMs)) / 1000 / feeds.length);
   for (const [c, feed] of feeds.entries()) feed.presign(nonces[c]!, perClient);
   const observer = validators[0]!;
   const stopFollowing = await followBlocks(observer.url, (txs, at) => {

@@ -290,7 +290,6 @@ export async function followBlocks(
 
 /** A signed transfer as a load client sends it. */
 export interface LoadTx {
-  readonly bytes: Uint8Array;
   /** What the client puts in broadcast_tx_sync and finds again in NewBlock events. */
   readonly base64: string;
 }
@@ -298,10 +297,15 @@ export interface LoadTx {
 /**
  * One client's transfers by nonce. `presign` of them are signed before the load starts, as load
  * generators do: signing costs the clients ~26 µs a tx, and they share the machine's two cores
- * with the node they measure. Beyond those, txs are signed when first asked for. A nonce always
+ * with the nodes they measure. Beyond those, txs are signed when first asked for. A nonce always
  * gives the same tx (Ed25519 signatures are deterministic), so a retry resends identical bytes.
+ *
+ * Presigned txs are kept as base64 text back to back in one buffer (about 340 bytes a tx and no
+ * object each), so a 5-minute run's million txs fit in a few hundred MiB of the bench process
+ * instead of gigabytes of heap.
  */
 export class TransferFeed {
+  private packed: { readonly from: number; text: Buffer; readonly ends: Uint32Array } | undefined;
   private readonly txs = new Map<number, LoadTx>();
 
   constructor(
@@ -310,24 +314,33 @@ export class TransferFeed {
     private readonly to: Uint8Array,
   ) {}
 
+  /** Signs nonces `fromNonce .. fromNonce + count - 1` now (replacing an earlier presign). */
   presign(fromNonce: number, count: number): void {
-    for (let n = fromNonce; n < fromNonce + count; n++) this.get(n);
+    const ends = new Uint32Array(count);
+    let text = Buffer.allocUnsafe(Math.max(1, count) * 400);
+    let used = 0;
+    for (let i = 0; i < count; i++) {
+      const b64 = this.sign(fromNonce + i);
+      if (used + b64.length > text.length) {
+        const grown = Buffer.allocUnsafe(Math.max(text.length * 2, used + b64.length));
+        text.copy(grown, 0, 0, used);
+        text = grown;
+      }
+      used += text.write(b64, used, "latin1");
+      ends[i] = used;
+    }
+    this.packed = { from: fromNonce, text: text.subarray(0, used), ends };
   }
 
   get(nonce: number): LoadTx {
+    const p = this.packed;
+    if (p !== undefined && nonce >= p.from && nonce < p.from + p.ends.length) {
+      const i = nonce - p.from;
+      return { base64: p.text.toString("latin1", i === 0 ? 0 : p.ends[i - 1]!, p.ends[i]!) };
+    }
     let tx = this.txs.get(nonce);
     if (tx === undefined) {
-      const { bytes } = buildSendTx({
-        key: this.key,
-        chainId: this.chainId,
-        nonce,
-        to: this.to,
-        amount: 1n + BigInt(nonce % 1000),
-        // What a transfer needs (as a wallet would estimate it): blocks are filled by gas
-        // limits, so the default 100,000 would cap a block at max_gas / 100,000 txs.
-        gasLimit: TRANSFER_GAS_LIMIT,
-      });
-      tx = { bytes, base64: toBase64(bytes) };
+      tx = { base64: this.sign(nonce) };
       this.txs.set(nonce, tx);
     }
     return tx;
@@ -335,10 +348,26 @@ export class TransferFeed {
 
   /** Forgets txs below `nonce` (committed), so a long run does not hold them all. */
   dropBelow(nonce: number): void {
+    const p = this.packed;
+    if (p !== undefined && nonce >= p.from + p.ends.length) this.packed = undefined;
     for (const n of this.txs.keys()) {
       if (n >= nonce) break;
       this.txs.delete(n);
     }
+  }
+
+  private sign(nonce: number): string {
+    const { bytes } = buildSendTx({
+      key: this.key,
+      chainId: this.chainId,
+      nonce,
+      to: this.to,
+      amount: 1n + BigInt(nonce % 1000),
+      // What a transfer needs (as a wallet would estimate it): blocks are filled by gas
+      // limits, so the default 100,000 would cap a block at max_gas / 100,000 txs.
+      gasLimit: TRANSFER_GAS_LIMIT,
+    });
+    return toBase64(bytes);
   }
 }
 
