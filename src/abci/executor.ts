@@ -165,16 +165,20 @@ export function lastCommitInfo(
   return { round: lastCommit?.round ?? 0, votes };
 }
 
+function appFailed(height: number, step: string, err: unknown): ExecError {
+  return new ExecError(
+    "EXEC_APP_FAILED",
+    `the application failed in ${step} at height ${height}: ${errorMessage(err)}`,
+    { height, step },
+    { cause: err },
+  );
+}
+
 async function callApp<T>(height: number, step: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    throw new ExecError(
-      "EXEC_APP_FAILED",
-      `the application failed in ${step} at height ${height}: ${errorMessage(err)}`,
-      { height, step },
-      { cause: err },
-    );
+    throw appFailed(height, step, err);
   }
 }
 
@@ -197,7 +201,14 @@ export async function executeBlockOnApp(
   const height = block.header.height;
   // All signatures of the block at once, off the main thread where the app can.
   const preCheck = app.preCheckTx;
-  if (preCheck !== undefined) await Promise.all(block.txs.map((tx) => preCheck.call(app, tx)));
+  if (preCheck !== undefined) {
+    const pending: Promise<void>[] = [];
+    for (const tx of block.txs) {
+      const p = preCheck.call(app, tx);
+      if (p !== undefined) pending.push(p);
+    }
+    if (pending.length > 0) await Promise.all(pending);
+  }
   const beginBlock = await callApp(height, "BeginBlock", () =>
     app.beginBlock({
       hash: blockHash,
@@ -209,7 +220,12 @@ export async function executeBlockOnApp(
   const txResults: ExecTxResult[] = [];
   let sliceStart = performance.now();
   for (const tx of block.txs) {
-    txResults.push(await callApp(height, "DeliverTx", () => app.deliverTx(tx)));
+    // callApp inlined: no closure and one async step fewer per tx.
+    try {
+      txResults.push(await app.deliverTx(tx));
+    } catch (err) {
+      throw appFailed(height, "DeliverTx", err);
+    }
     // A block of thousands of txs would hold the event loop for a quarter second: let RPC
     // requests and CheckTx (a separate state) through between slices. Results do not depend on it.
     if (performance.now() - sliceStart >= DELIVER_SLICE_MS) {

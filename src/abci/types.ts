@@ -166,9 +166,10 @@ export interface Application {
    * Optional: the stateless part of CheckTx/DeliverTx (decoding, signature) done ahead and
    * concurrently — the mempool calls it before a tx joins its serial CheckTx queue, the block
    * executor for a block's txs before BeginBlock — so it can run on other threads. It only
-   * warms caches: CheckTx and DeliverTx still judge the tx. Never rejects.
+   * warms caches: CheckTx and DeliverTx still judge the tx. Never rejects. Returns undefined
+   * when there is nothing to do ahead (no promise to wait for on the hot path).
    */
-  preCheckTx?(tx: Uint8Array): Promise<void>;
+  preCheckTx?(tx: Uint8Array): Promise<void> | undefined;
   beginBlock(req: BeginBlockRequest): Promise<BeginBlockResponse>;
   deliverTx(tx: Uint8Array): Promise<ExecTxResult>;
   endBlock(req: EndBlockRequest): Promise<EndBlockResponse>;

@@ -5,23 +5,32 @@
  */
 import { sha256 } from "./hash.js";
 
-const LEAF = Uint8Array.of(0);
-const INNER = Uint8Array.of(1);
+const LEAF = 0;
+const INNER = 1;
+
+/*
+ * Every hash of a block's data and results trees goes through here (a few per tx), so the input
+ * is assembled in one reused buffer rather than a new one per node: a fresh 65-byte inner node
+ * is an ArrayBuffer of its own (larger than V8 keeps on its heap), a malloc and a free per node.
+ * The hash is taken synchronously, so sharing the scratch is safe.
+ */
+let scratch = Buffer.allocUnsafeSlow(1024);
+
+function prefixed(prefix: number, a: Uint8Array, b?: Uint8Array): Uint8Array {
+  const size = 1 + a.length + (b?.length ?? 0);
+  if (size > scratch.length) scratch = Buffer.allocUnsafeSlow(Math.max(size, 2 * scratch.length));
+  scratch[0] = prefix;
+  scratch.set(a, 1);
+  if (b !== undefined) scratch.set(b, 1 + a.length);
+  return scratch.subarray(0, size);
+}
 
 export function leafHash(item: Uint8Array): Uint8Array {
-  // One buffer and a one-shot hash: a block's data hash hashes every tx this way.
-  const buf = new Uint8Array(1 + item.length);
-  buf[0] = LEAF[0]!;
-  buf.set(item, 1);
-  return sha256(buf);
+  return sha256(prefixed(LEAF, item));
 }
 
 export function innerHash(left: Uint8Array, right: Uint8Array): Uint8Array {
-  const buf = new Uint8Array(1 + left.length + right.length);
-  buf[0] = INNER[0]!;
-  buf.set(left, 1);
-  buf.set(right, 1 + left.length);
-  return sha256(buf);
+  return sha256(prefixed(INNER, left, right));
 }
 
 function splitPoint(n: number): number {

@@ -293,11 +293,14 @@ export class DccnApp implements Application {
     return { validators: [], appHash: root };
   }
 
-  /** Decodes `tx` and verifies its signature on the verifier's threads, for the CheckTx to come. */
-  async preCheckTx(tx: Uint8Array): Promise<void> {
+  /**
+   * Decodes `tx` and verifies its signature on the verifier's threads, for the CheckTx to come;
+   * undefined without a verifier (CheckTx then verifies on the calling thread).
+   */
+  preCheckTx(tx: Uint8Array): Promise<void> | undefined {
     const env = this.env;
-    if (this.closed || env === null || this.verifier === undefined) return;
-    await preVerifyTx(env, this.verifier, tx);
+    if (this.closed || env === null || this.verifier === undefined) return undefined;
+    return preVerifyTx(env, this.verifier, tx);
   }
 
   /** CheckTx ("new" and "recheck" alike) against the check state. Never throws. */

@@ -140,10 +140,14 @@ export class Mempool {
       // The app's stateless checks (signature) start now, alongside those of the txs queued
       // ahead; this tx's turn in the serial queue waits for them.
       const prepared = this.app.preCheckTx?.(tx);
-      const result = await this.queue.run(async () => {
-        await prepared;
-        return this.admit(tx, hash, key);
-      });
+      const result = await this.queue.run(
+        prepared === undefined
+          ? () => this.admit(tx, hash, key)
+          : async () => {
+              await prepared;
+              return this.admit(tx, hash, key);
+            },
+      );
       held = result.status !== "rejected";
       return result;
     } finally {
@@ -300,7 +304,12 @@ export class Mempool {
     if (this.store.pendingCount + 1 > maxTxs || this.store.pendingBytes + tx.length > maxTxsBytes) {
       throw this.fullError();
     }
-    const res = await this.callApp(tx, "new");
+    let res: CheckTxResult;
+    try {
+      res = await this.app.checkTx(tx, "new");
+    } catch (err) {
+      throw this.appFailed("new", err);
+    }
     const order = orderOf(res);
     if (res.code === CODE_OK) {
       this.keyOfTx.set(tx, key);
@@ -316,7 +325,10 @@ export class Mempool {
       });
       this.counters.admitted++;
       this.notifyAvailable();
-      if (order) await this.promoteParked(order.senderKey, order.nonce);
+      // Most senders have nothing parked: no async step for them.
+      if (order && this.store.parkedOf(order.senderKey).length > 0) {
+        await this.promoteParked(order.senderKey, order.nonce);
+      }
       return { ...res, hash, status: "pending" };
     }
     if (res.nonceAhead === true && order !== undefined && this.options.maxParkedPerSender > 0) {
@@ -474,13 +486,9 @@ export class Mempool {
 
   // --- helpers ---------------------------------------------------------------------------
 
-  private async callApp(tx: Uint8Array, mode: CheckTxMode): Promise<CheckTxResult> {
-    try {
-      return await this.app.checkTx(tx, mode);
-    } catch (err) {
-      this.log.error("app CheckTx failed", { mode, err: errorMessage(err) });
-      throw this.refuse("MEMPOOL_APP_ERROR", `the app failed to check the tx: ${errorMessage(err)}`, {}, err);
-    }
+  private appFailed(mode: CheckTxMode, err: unknown): MempoolError {
+    this.log.error("app CheckTx failed", { mode, err: errorMessage(err) });
+    return this.refuse("MEMPOOL_APP_ERROR", `the app failed to check the tx: ${errorMessage(err)}`, {}, err);
   }
 
   /** For background re-checks: an app failure counts as "not valid" (undefined), never a throw. */
@@ -495,9 +503,11 @@ export class Mempool {
 
   private notifyAvailable(): void {
     if (this.store.pendingCount === 0) return;
-    const waiters = this.waiters;
-    this.waiters = new Set();
-    for (const wake of waiters) wake();
+    if (this.waiters.size > 0) {
+      const waiters = this.waiters;
+      this.waiters = new Set();
+      for (const wake of waiters) wake();
+    }
     if (this.notifiedThisHeight) return;
     this.notifiedThisHeight = true;
     for (const listener of [...this.listeners]) {

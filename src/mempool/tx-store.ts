@@ -164,8 +164,18 @@ export class TxStore {
     this.parkedBytesTotal = 0;
   }
 
-  private stamp(fields: NewEntry): MempoolEntry {
-    return { ...fields, seq: this.nextSeq++ };
+  private stamp(f: NewEntry): MempoolEntry {
+    // Spelled out rather than spread: one object of one shape for every entry.
+    return {
+      tx: f.tx,
+      hash: f.hash,
+      key: f.key,
+      size: f.size,
+      gasWanted: f.gasWanted,
+      order: f.order,
+      seq: this.nextSeq++,
+      height: f.height,
+    };
   }
 }
 
@@ -179,13 +189,18 @@ function insertByNonce(index: Map<string, MempoolEntry[]>, senderKey: string, en
   // Nonces mostly arrive in order, so scan from the end.
   let at = list.length;
   while (at > 0 && (list[at - 1]?.order?.nonce ?? 0) > nonce) at--;
-  list.splice(at, 0, entry);
+  if (at === list.length) list.push(entry);
+  else list.splice(at, 0, entry);
 }
 
 function removeFromSender(index: Map<string, MempoolEntry[]>, senderKey: string, entry: MempoolEntry): void {
   const list = index.get(senderKey);
   if (list === undefined) return;
-  const at = list.indexOf(entry);
-  if (at >= 0) list.splice(at, 1);
+  // Txs mostly leave in nonce order (committed), i.e. from the front.
+  if (list[0] === entry) list.shift();
+  else {
+    const at = list.indexOf(entry);
+    if (at >= 0) list.splice(at, 1);
+  }
   if (list.length === 0) index.delete(senderKey);
 }

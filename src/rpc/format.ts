@@ -25,6 +25,7 @@ import { toBase64, toHexUpper } from "../codec/bytes.js";
 import { merkleProof } from "../crypto/merkle.js";
 import type { Block, Commit, CommitSig, Header } from "../types/block.js";
 import type { ConsensusParams } from "../types/params.js";
+import { txHash } from "../types/tx.js";
 import type { Validator } from "../types/validator.js";
 import type { RpcBlockMeta, RpcNodeInfo } from "./env.js";
 import type { JsonValue } from "./json.js";
@@ -277,9 +278,12 @@ export function renderBlockResults(
   };
 }
 
-/** types.TxProof of tx `index` against the block's data hash (same RFC 6962 tree as CometBFT). */
+/**
+ * types.TxProof of tx `index` against the block's data hash: as in CometBFT, the tree's items are
+ * the txs' hashes, so the proof's leaf is H(0x00 ‖ sha256(tx)).
+ */
 export function renderTxProof(txs: readonly Uint8Array[], index: number, dataHash: Uint8Array): JsonObject {
-  const proof = merkleProof(txs, index);
+  const proof = merkleProof(txs.map(txHash), index);
   const tx = txs[index] ?? new Uint8Array(0);
   return {
     root_hash: hex(dataHash),

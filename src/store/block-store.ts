@@ -12,7 +12,7 @@
  *   0x05 tx hash       -> TxLocation {height, index}
  *   0x06 height        -> canonical commit (the next block's lastCommit)
  */
-import { equalBytes, readU64be, toHexUpper, u64be, utf8 } from "../codec/bytes.js";
+import { bytesKey, equalBytes, readU64be, toHexUpper, u64be, utf8 } from "../codec/bytes.js";
 import { DccnError } from "../errors.js";
 import {
   type Block,
@@ -173,9 +173,10 @@ export class BlockStore {
     // A tx repeated inside one block is indexed at its first position.
     const seen = new Set<string>();
     block.txs.forEach((tx, index) => {
-      const key = tableKey(T_TX, txHash(tx));
-      const id = toHexUpper(key);
+      const hash = txHash(tx);
+      const id = bytesKey(hash);
       if (seen.has(id)) return;
+      const key = tableKey(T_TX, hash);
       seen.add(id);
       ops.push({ type: "put", key, value: encodeTxLocation({ height, index }) });
     });

@@ -2,6 +2,7 @@
 import { ProtoReader, ProtoWriter } from "../codec/proto.js";
 import { sha256 } from "../crypto/hash.js";
 import { merkleRoot } from "../crypto/merkle.js";
+import { txHash } from "./tx.js";
 
 export interface Header {
   readonly chainId: string;
@@ -196,7 +197,9 @@ export function decodeBlock(bytes: Uint8Array): Block {
   let lastCommit: Commit | null = null;
   for (let f = r.next(); f !== 0; f = r.next()) {
     if (f === 1) header = decodeHeader(r.message());
-    else if (f === 2) txs.push(r.bytes());
+    // Views into the block's bytes, not copies: a block of thousands of txs would otherwise be
+    // thousands of small buffers, most dropped again for the mempool's own copies.
+    else if (f === 2) txs.push(r.view());
     else if (f === 3) evidence.push(r.bytes());
     else if (f === 4) lastCommit = decodeCommit(r.message());
     else r.unknown();
@@ -205,5 +208,10 @@ export function decodeBlock(bytes: Uint8Array): Block {
 }
 
 export const blockHash = (b: Block): Uint8Array => headerHash(b.header);
-export const dataHash = (txs: readonly Uint8Array[]): Uint8Array => merkleRoot(txs);
+/**
+ * The data hash: the Merkle root over the txs' SHA-256 hashes, not their bytes (CometBFT v0.38
+ * `Txs.Hash`). Each tx's hash is already known to the node (mempool, block store), so a block's
+ * tree hashes 33-byte leaves.
+ */
+export const dataHash = (txs: readonly Uint8Array[]): Uint8Array => merkleRoot(txs.map(txHash));
 export const evidenceHash = (evidence: readonly Uint8Array[]): Uint8Array => merkleRoot(evidence);

@@ -387,8 +387,16 @@ describe("tx and mempool methods", () => {
       leafHash: Buffer.from(r.proof.proof.leaf_hash, "base64"),
       aunts: r.proof.proof.aunts.map((a: string) => Buffer.from(a, "base64")),
     };
-    expect(verifyMerkleProof(proof, block(2).header.dataHash, txs[2]!)).toBe(true);
-    expect(verifyMerkleProof(proof, block(2).header.dataHash, txs[1]!)).toBe(false);
+    // As in CometBFT v0.38, the tree's items are the txs' hashes, not their bytes.
+    expect(verifyMerkleProof(proof, block(2).header.dataHash, sha256(txs[2]!))).toBe(true);
+    expect(verifyMerkleProof(proof, block(2).header.dataHash, sha256(txs[1]!))).toBe(false);
+    expect(verifyMerkleProof(proof, block(2).header.dataHash, txs[2]!)).toBe(false);
+    // The root by hand (RFC 6962 over 3 leaves): H(1 ‖ H(1 ‖ L0 ‖ L1) ‖ L2), Li = H(0 ‖ sha256(tx i)).
+    const leaf = (tx: Uint8Array) => sha256(Uint8Array.of(0), sha256(tx));
+    const inner = (a: Uint8Array, b: Uint8Array) => sha256(Uint8Array.of(1), a, b);
+    const root = inner(inner(leaf(txs[0]!), leaf(txs[1]!)), leaf(txs[2]!));
+    expect(HEX(root)).toBe(HEX(block(2).header.dataHash));
+    expect(r.proof.proof.leaf_hash).toBe(B64(leaf(txs[2]!)));
   });
 
   it("tx of an unknown hash is CometBFT's not-found error", async () => {

@@ -3,7 +3,14 @@ import { concatBytes } from "../../../src/codec/bytes.js";
 import { CodecError } from "../../../src/codec/proto.js";
 import { PrivateKey, verifySignature } from "../../../src/crypto/ed25519.js";
 import { merkleProof, merkleRoot, verifyMerkleProof } from "../../../src/crypto/merkle.js";
-import { decodeHeader, encodeHeader, type Header, headerHash } from "../../../src/types/block.js";
+import {
+  decodeBlock,
+  decodeHeader,
+  encodeBlock,
+  encodeHeader,
+  type Header,
+  headerHash,
+} from "../../../src/types/block.js";
 import { decodeTx, encodeTxBody, encodeTxRaw, signTx, type TxBody } from "../../../src/types/tx.js";
 import { decodeVote, encodeVote, VoteType, voteSignBytes } from "../../../src/types/vote.js";
 
@@ -125,5 +132,29 @@ describe("codec", () => {
         expect(verifyMerkleProof(proof, root, Uint8Array.of(99))).toBe(false);
       }
     }
+  });
+
+  it("merkle leaves and inner nodes of every size hash their own input (the scratch buffer is not shared out)", () => {
+    // Items larger than the scratch buffer's first size, and roots taken one after the other.
+    const big = Array.from({ length: 5 }, (_, i) => new Uint8Array(3000 + i).fill(i + 1));
+    const first = merkleRoot(big);
+    const again = merkleRoot(big.map((b) => b.slice()));
+    expect(Buffer.from(again).equals(Buffer.from(first))).toBe(true);
+    const small = merkleRoot([Uint8Array.of(1), Uint8Array.of(2)]);
+    expect(Buffer.from(merkleRoot(big)).equals(Buffer.from(first))).toBe(true);
+    expect(Buffer.from(small).equals(Buffer.from(first))).toBe(false);
+  });
+
+  it("a decoded block's txs are views into its bytes, equal to the txs encoded", () => {
+    const txs = [Uint8Array.of(1, 2, 3), new Uint8Array(0), new Uint8Array(300).fill(9)];
+    const block = decodeBlock(
+      encodeBlock({ header: decodeHeader(new Uint8Array(0)), txs, evidence: [], lastCommit: null }),
+    );
+    const bytes = encodeBlock({ header: block.header, txs, evidence: [], lastCommit: null });
+    const again = decodeBlock(bytes);
+    expect(again.txs.map((t) => Buffer.from(t).toString("hex"))).toEqual(
+      txs.map((t) => Buffer.from(t).toString("hex")),
+    );
+    for (const tx of again.txs) expect(tx.buffer).toBe(bytes.buffer);
   });
 });
