@@ -119,3 +119,20 @@ export function bytesKey(bytes: Uint8Array): string {
   if (latin1Slice !== null) return latin1Slice.call(bytes, 0, bytes.length);
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1");
 }
+
+/**
+ * One reused buffer: each `alloc` returns a view of its start, valid until the next call and
+ * NOT zeroed, for callers that fill every byte and are done with it before allocating again.
+ */
+export class Scratch {
+  private buf: Uint8Array;
+
+  constructor(initialBytes = 256) {
+    this.buf = new Uint8Array(initialBytes);
+  }
+
+  alloc(n: number): Uint8Array {
+    if (n > this.buf.length) this.buf = new Uint8Array(Math.max(n, this.buf.length * 2));
+    return this.buf.subarray(0, n);
+  }
+}

@@ -3,6 +3,7 @@
  * validator sets): leaf = H(0x00 ‖ item), inner = H(0x01 ‖ left ‖ right), split at the largest
  * power of two below n, empty list = H(""). Domain-separated leaves prevent second-preimage tricks.
  */
+import { Scratch } from "../codec/bytes.js";
 import { sha256 } from "./hash.js";
 
 const LEAF = 0;
@@ -14,15 +15,14 @@ const INNER = 1;
  * is an ArrayBuffer of its own (larger than V8 keeps on its heap), a malloc and a free per node.
  * The hash is taken synchronously, so sharing the scratch is safe.
  */
-let scratch = Buffer.allocUnsafeSlow(1024);
+const scratch = new Scratch(1024);
 
 function prefixed(prefix: number, a: Uint8Array, b?: Uint8Array): Uint8Array {
-  const size = 1 + a.length + (b?.length ?? 0);
-  if (size > scratch.length) scratch = Buffer.allocUnsafeSlow(Math.max(size, 2 * scratch.length));
-  scratch[0] = prefix;
-  scratch.set(a, 1);
-  if (b !== undefined) scratch.set(b, 1 + a.length);
-  return scratch.subarray(0, size);
+  const buf = scratch.alloc(1 + a.length + (b?.length ?? 0));
+  buf[0] = prefix;
+  buf.set(a, 1);
+  if (b !== undefined) buf.set(b, 1 + a.length);
+  return buf;
 }
 
 export function leafHash(item: Uint8Array): Uint8Array {

@@ -7,7 +7,7 @@
  */
 const CHUNK_BYTES = 1 << 20;
 
-/** Where key builders get the bytes they fill. */
+/** Where key builders get the bytes they fill (a ByteArena, or a codec/bytes Scratch for a probe). */
 export interface Allocator {
   alloc(n: number): Uint8Array;
 }
@@ -26,19 +26,6 @@ export class ByteArena implements Allocator {
     const start = this.pos;
     this.pos += n;
     return this.chunk.subarray(start, this.pos);
-  }
-}
-
-/**
- * One reused buffer: each `alloc` returns a view of its start, valid until the next call and
- * NOT zeroed, for builders that write every byte (a key built only to be looked up).
- */
-export class Scratch implements Allocator {
-  private buf = new Uint8Array(256);
-
-  alloc(n: number): Uint8Array {
-    if (n > this.buf.length) this.buf = new Uint8Array(Math.max(n, this.buf.length * 2));
-    return this.buf.subarray(0, n);
   }
 }
 

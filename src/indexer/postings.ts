@@ -6,8 +6,8 @@
  * Keys are first built in a scratch buffer to be looked up; only the first occurrence of each
  * is copied into the batch's arena.
  */
-import { bytesKey } from "../codec/bytes.js";
-import { type ByteArena, Scratch } from "./arena.js";
+import { bytesKey, Scratch } from "../codec/bytes.js";
+import type { ByteArena } from "./arena.js";
 import type { IndexedAttribute } from "./event-scan.js";
 import { encodePostings, scannedTxEventKey } from "./keys.js";
 

@@ -6,10 +6,10 @@
  */
 import { describe, expect, it } from "vitest";
 import type { AbciEvent, ExecTxResult } from "../../../src/abci/types.js";
-import { utf8 } from "../../../src/codec/bytes.js";
+import { Scratch, utf8 } from "../../../src/codec/bytes.js";
 import { CodecError, ProtoWriter } from "../../../src/codec/proto.js";
 import { isDccnError } from "../../../src/errors.js";
-import { ByteArena, Scratch } from "../../../src/indexer/arena.js";
+import { ByteArena } from "../../../src/indexer/arena.js";
 import { encodeIndexedTx, indexedTxRecord, indexedTxResultBytes } from "../../../src/indexer/codec.js";
 import { EventScanner } from "../../../src/indexer/event-scan.js";
 import {
