@@ -12,7 +12,7 @@
 import { randomBytes } from "node:crypto";
 import { noise } from "@chainsafe/libp2p-noise";
 import { yamux } from "@chainsafe/libp2p-yamux";
-import { type GossipSub, gossipsub } from "@libp2p/gossipsub";
+import { type GossipSub, gossipsub, TopicValidatorResult } from "@libp2p/gossipsub";
 import { createTopicScoreParams } from "@libp2p/gossipsub/score";
 import { type Identify, identify } from "@libp2p/identify";
 import type { Connection, Libp2p, PeerId, Stream } from "@libp2p/interface";
@@ -209,6 +209,11 @@ export class P2pHost {
             heartbeatInterval: opts.gossipHeartbeatMs ?? 1000,
             allowedTopics: [topics.tx, topics.proposal, topics.vote, topics.evidence],
             maxInboundDataLength: maxFrame,
+            // Relaying waits for `reportMessageValidationResult` (ConsensusGossip defers it, so
+            // the copies and IDONTWANTs that arrive meanwhile spare the peers that have it).
+            asyncValidation: true,
+            // A tx batch of one small tx is worth an IDONTWANT too.
+            idontwantMinDataSize: 256,
             // One message at a time per peer stream: a flooding peer is slowed by its own queue.
             awaitRpcHandler: true,
             awaitRpcMessageHandler: true,
@@ -431,13 +436,24 @@ export class P2pHost {
     this.scorer.penalize(peer, reason, points);
   }
 
-  /** The gossipsub router (for the gossip module). */
   /** Peers in our gossipsub mesh for `topic` (the router exposes this beyond its interface). */
   meshPeers(topic: string): string[] {
     const router = this.libp2p.services.pubsub as GossipSub & { getMeshPeers?: (t: string) => string[] };
     return router.getMeshPeers?.(topic) ?? [];
   }
 
+  /**
+   * Relays an accepted message held back by `asyncValidation` to the mesh peers that have not
+   * sent it to us or told us they have it (nothing once the router has dropped it).
+   */
+  relayAccepted(msgId: string, from: string): void {
+    const router = this.libp2p.services.pubsub as GossipSub & {
+      reportMessageValidationResult(id: string, source: string, result: TopicValidatorResult): void;
+    };
+    router.reportMessageValidationResult(msgId, from, TopicValidatorResult.Accept);
+  }
+
+  /** The gossipsub router (for the gossip module). */
   get pubsub(): GossipSub {
     return this.libp2p.services.pubsub;
   }

@@ -15,7 +15,7 @@
  * stats count txs, not messages.
  */
 
-import type { Message } from "@libp2p/gossipsub";
+import type { GossipsubMessage, Message } from "@libp2p/gossipsub";
 import { TopicValidatorResult } from "@libp2p/gossipsub";
 import type { PeerId } from "@libp2p/interface";
 import { decodeCanonical } from "../../codec/proto.js";
@@ -79,8 +79,24 @@ export const DEFAULT_GOSSIP_RATE_LIMITS: GossipRateLimits = {
   votePerSecond: 2000,
 };
 
+/**
+ * How long an accepted message waits before it is relayed, per topic. Peers that send us the
+ * same message meanwhile, or tell us (IDONTWANT) they have it, are skipped: in a network where
+ * every node hears the publisher directly that is every peer, and without the wait each large
+ * message reached each node about three times (a relay decides as soon as its own validation
+ * ends, before it has read its peers' IDONTWANTs). Small, latency-bound messages go at once.
+ */
+export const DEFAULT_RELAY_DELAY_MS: Readonly<Record<TopicKind, number>> = {
+  tx: 50,
+  proposal: 50,
+  vote: 0,
+  evidence: 0,
+};
+
 export interface ConsensusGossipOptions {
   readonly rateLimits?: GossipRateLimits;
+  /** Per-topic relay delay (`DEFAULT_RELAY_DELAY_MS`). */
+  readonly relayDelayMs?: Partial<Record<TopicKind, number>>;
   /** How outgoing txs are batched (`DEFAULT_TX_BATCHER_OPTIONS`); maxBytes is capped at the topic limit. */
   readonly txBatch?: TxBatcherOptions;
 }
@@ -113,6 +129,10 @@ export class ConsensusGossip {
   private readonly txBurst: number;
   private batcher: TxBatcher | null = null;
   private running = false;
+  /** Topic name → its relay delay. */
+  private readonly relayDelay = new Map<string, number>();
+  private readonly relayTimers = new Set<NodeJS.Timeout>();
+  private readonly onAccepted = (ev: CustomEvent<GossipsubMessage>) => this.scheduleRelay(ev.detail);
 
   constructor(
     private readonly opts: ConsensusGossipOptions,
@@ -152,9 +172,11 @@ export class ConsensusGossip {
       (err) => this.m.logger.debug("tx batch publish failed", { err: errorMessage(err) }),
     );
     for (const kind of KINDS) {
+      this.relayDelay.set(topics[kind], this.opts.relayDelayMs?.[kind] ?? DEFAULT_RELAY_DELAY_MS[kind]);
       pubsub.topicValidators.set(topics[kind], (peer, msg) => this.validate(kind, peer, msg));
       pubsub.subscribe(topics[kind]);
     }
+    pubsub.addEventListener("gossipsub:message", this.onAccepted);
     this.running = true;
   }
 
@@ -164,6 +186,9 @@ export class ConsensusGossip {
     this.batcher?.stop();
     this.batcher = null;
     const { pubsub, topics } = this.m.host;
+    pubsub.removeEventListener("gossipsub:message", this.onAccepted);
+    for (const t of this.relayTimers) clearTimeout(t);
+    this.relayTimers.clear();
     for (const kind of KINDS) {
       try {
         pubsub.unsubscribe(topics[kind]);
@@ -277,6 +302,30 @@ export class ConsensusGossip {
     }
     stats.ignored += units;
     return TopicValidatorResult.Ignore;
+  }
+
+  /** Relays an accepted message (gossipsub emits only those) once its topic's delay is over. */
+  private scheduleRelay({ msgId, propagationSource, msg }: GossipsubMessage): void {
+    const delay = this.relayDelay.get(msg.topic);
+    if (delay === undefined) return;
+    const relay = () => {
+      if (!this.running) return;
+      try {
+        this.m.host.relayAccepted(msgId, propagationSource.toString());
+      } catch (err) {
+        // The router may already be stopped.
+        this.m.logger.debug("gossip relay failed", { err: errorMessage(err) });
+      }
+    };
+    if (delay <= 0) {
+      relay();
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.relayTimers.delete(timer);
+      relay();
+    }, delay);
+    this.relayTimers.add(timer);
   }
 
   private reject(peer: string, reason: Misbehaviour): TopicValidatorResult {

@@ -236,6 +236,51 @@ describe("ConsensusGossip", () => {
     expect(h2.scorer.penalty(h0.peerId)).toBeGreaterThan(0);
   });
 
+  it("relays what it accepted, after the topic's delay, to a peer that cannot hear the publisher; never what it refused", async () => {
+    // A line a – b – c: a and c keep to one peer each, so everything c gets from a went through b.
+    const b = await pool.start("line-b", { gossipLimits: LIMITS });
+    const edge = (name: string) =>
+      pool.start(name, { gossipLimits: LIMITS, maxPeers: 1, bootstrapPeers: [b.multiaddrs()[0]!] });
+    const a = await edge("line-a");
+    const c = await edge("line-c");
+    const hosts = [a, b, c];
+    await b.waitForPeers(2, 20_000);
+    const nodes = hosts.map(() => new RecordingNode());
+    // b holds txs back for a long while: c's tx can only come from b's deferred relay.
+    const relayDelayMs = { tx: 300, proposal: 100 };
+    const gossip = hosts.map(
+      (host, i) => new ConsensusGossip({ relayDelayMs }, { host, handlers: nodes[i]!, logger: silentLogger }),
+    );
+    gossips.push(...gossip);
+    for (const g of gossip) g.start();
+    for (const [h, n] of [
+      [a, 1],
+      [b, 2],
+      [c, 1],
+    ] as const) {
+      for (const topic of [h.topics.vote, h.topics.tx, h.topics.proposal]) {
+        await onHeartbeatUntil(h, () => h.pubsub.getSubscribers(topic).length === n, "subscriptions");
+      }
+    }
+    expect(a.isConnected(c.peerId)).toBe(false);
+
+    // A batch with a forged tx first: b refuses it, so c must never see it.
+    await gossip[0]!.broadcastTxBatch([utf8("forged-at-a")]);
+    await onHeartbeatUntil(b, () => gossip[1]!.stats().tx.rejected === 1, "b to refuse the forged batch");
+    gossip[0]!.broadcastVote(signedVote(keys[0]!, 0));
+    gossip[0]!.broadcastProposal(signedProposal(keys[0]!));
+    await gossip[0]!.broadcastTxBatch([utf8("relayed-1"), utf8("relayed-2")]);
+    await nodes[2]!.until(
+      () => nodes[2]!.votes.length === 1 && nodes[2]!.proposals.length === 1 && nodes[2]!.txs.length === 2,
+    );
+    expect(nodes[2]!.batches).toEqual([["relayed-1", "relayed-2"]]);
+    await onHeartbeatUntil(c, () => gossip[2]!.stats().tx.accepted === 2, "c's stats");
+    expect(gossip[2]!.stats().tx.rejected).toBe(0);
+    expect(nodes[1]!.txs).toEqual(["relayed-1", "relayed-2"]);
+    // c got each message once (b is its only peer) and relays nothing back to b, which has them.
+    expect(nodes[2]!.verdicts).toEqual(["accept", "accept", "accept"]);
+  });
+
   it("bounds a flood from one peer with per-peer rate limits", async () => {
     const { hosts, nodes, gossip } = await network(2, {
       txPerSecond: 5,
