@@ -252,7 +252,7 @@ export const CONFIG_SPEC: ConfigSpec = {
   },
   txIndex: {
     indexer: oneOf<TxIndexer>(
-      'kv: index block and tx events in <db_dir>/tx_index.db (tx_search, block_search, tx); "null": off.',
+      'kv: index block and tx events in <db_dir>/tx_index.db and tx_index.records.db (tx_search, block_search, tx); "null": off.',
       "kv",
       ["kv", "null"],
     ),

@@ -57,6 +57,7 @@ import {
 import { TxEventGroups } from "./postings.js";
 import { parseQuery, type Query } from "./query.js";
 import { searchBlocks, searchTxs, type TxRef } from "./search.js";
+import { SplitIndexKV } from "./split-kv.js";
 
 /** The parts of a NewBlock event the indexer reads (of the block: its height and txs). */
 export type IndexableBlock = Pick<NewBlockEvent, "beginBlock" | "endBlock" | "txResults"> & {
@@ -151,11 +152,11 @@ export class EventIndexer implements EventIndexReader {
     this.enqueue(e.block.header.height, async () => this.write(encodeIndexable(e)));
   };
 
-  /** Uses an open database; `close()` closes it only when `ownsDb`. */
+  /** Uses an open database; `close()` closes the `owned` ones. */
   constructor(
     private readonly db: KV,
     opts: IndexerOptions = {},
-    private readonly ownsDb = false,
+    private readonly owned: readonly Database[] = [],
   ) {
     const retain = opts.retainHeights ?? 0;
     const batch = opts.pruneBatchHeights ?? 100;
@@ -175,29 +176,40 @@ export class EventIndexer implements EventIndexReader {
   }
 
   /**
-   * Opens (creating) the index database at `path` (e.g. `<home>/data/tx_index.db`). An index
-   * of another layout version is deleted: `catchUp` then rebuilds it from the block store.
+   * Opens (creating) the index at `path` (e.g. `<home>/data/tx_index.db`) and its records beside
+   * it (`recordsPath`, see split-kv.ts). An index of another layout version is deleted: `catchUp`
+   * then rebuilds it from the block store.
    */
   static async open(path: string, opts: IndexerOptions = {}): Promise<EventIndexer> {
-    let db = await Database.open(path);
+    const log = opts.logger ?? silentLogger;
+    const paths = [path, recordsPath(path)];
+    let dbs = await openAll(paths);
     try {
-      const found = await schemaVersion(db);
+      const found = await schemaVersion(dbs[0]!);
       if (found !== SCHEMA_VERSION) {
-        if (found !== null) {
-          (opts.logger ?? silentLogger).warn("event index has another layout: rebuilding it", {
+        if (found !== null || !(await isEmpty(dbs[1]!))) {
+          log.warn("event index has another layout: rebuilding it", {
             path,
             version: found,
             want: SCHEMA_VERSION,
           });
-          await db.close();
-          await rm(path, { recursive: true, force: true });
-          db = await Database.open(path);
+          await closeAll(dbs);
+          for (const p of paths) await rm(p, { recursive: true, force: true });
+          dbs = await openAll(paths);
         }
-        await db.put(META_SCHEMA, u32be(SCHEMA_VERSION), { sync: true });
+        await dbs[0]!.put(META_SCHEMA, u32be(SCHEMA_VERSION), { sync: true });
       }
-      return new EventIndexer(db, opts, true);
+      const kv = new SplitIndexKV(dbs[0]!, dbs[1]!);
+      const indexer = new EventIndexer(kv, opts, dbs);
+      const swept = await kv.sweepOrphans(
+        await indexer.readMeta(META_BASE_HEIGHT),
+        await indexer.lastIndexedHeight(),
+      );
+      if (swept > 0)
+        log.info("event index: dropped records an interrupted write left behind", { records: swept });
+      return indexer;
     } catch (err) {
-      await db.close();
+      await closeAll(dbs);
       throw err;
     }
   }
@@ -294,7 +306,7 @@ export class EventIndexer implements EventIndexReader {
     this.stop();
     await this.queue;
     this.closed = true;
-    if (this.ownsDb && this.db instanceof Database) await this.db.close();
+    await closeAll(this.owned);
   }
 
   private assertOpen(): void {
@@ -459,6 +471,31 @@ export class EventIndexer implements EventIndexReader {
     const newBase = Math.max(base, Math.min(keepFrom, until + 1));
     ops.push({ type: "put", key: META_BASE_HEIGHT, value: u64be(newBase) });
   }
+}
+
+/** Where the index at `path` keeps its records (`tx_index.db` → `tx_index.records.db`). */
+export function recordsPath(path: string): string {
+  return path.endsWith(".db") ? `${path.slice(0, -3)}.records.db` : `${path}.records`;
+}
+
+async function openAll(paths: readonly string[]): Promise<Database[]> {
+  const out: Database[] = [];
+  try {
+    for (const p of paths) out.push(await Database.open(p));
+  } catch (err) {
+    await closeAll(out);
+    throw err;
+  }
+  return out;
+}
+
+async function closeAll(dbs: readonly Database[]): Promise<void> {
+  for (const db of dbs) if (db.isOpen) await db.close();
+}
+
+async function isEmpty(db: KV): Promise<boolean> {
+  for await (const _ of db.entries({ limit: 1 })) return false;
+  return true;
 }
 
 /**

@@ -1,5 +1,6 @@
 /**
- * Key layout of the event index (one LevelDB, `<home>/data/tx_index.db`). Integers are
+ * Key layout of the event index (`<home>/data/tx_index.db`, with tables 01 and 04 in
+ * `tx_index.records.db` beside it: see split-kv.ts). Integers are
  * fixed-width big-endian so keys sort by height; strings are length-prefixed so a tag or value
  * may hold any character.
  *
@@ -41,7 +42,7 @@ export const META_SCHEMA = Uint8Array.of(TABLE.meta, 0x03);
  * Layout version of the index. An index written under another one (or before versions were
  * recorded) is dropped on open and rebuilt from the block store.
  */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /** Bytes of one posting (u32 tx index, u32 event seq) in a tx event key's value. */
 export const POSTING_BYTES = 8;
