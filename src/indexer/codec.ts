@@ -15,11 +15,12 @@ export interface IndexedTx {
 }
 
 /**
- * What was written for one height, so re-indexing and pruning can remove exactly that: the tx
- * hashes and the block event keys (tx event keys are derived again from the tx records).
+ * What was written for one height, so re-indexing and pruning can remove exactly that: how many
+ * tx records and the block event keys (tx event keys and hash pointers are derived again from
+ * the tx records, which hold each tx's hash).
  */
 export interface BlockRecord {
-  readonly txHashes: readonly Uint8Array[];
+  readonly txCount: number;
   readonly eventKeys: readonly Uint8Array[];
 }
 
@@ -111,18 +112,20 @@ export function indexedTxRecord(
   return out;
 }
 
-/** The encoded result inside a stored tx record (a view; empty when the record has none). */
-export function indexedTxResultBytes(bytes: Uint8Array): Uint8Array {
+/** The hash and the encoded result inside a stored tx record (views; empty when absent). */
+export function indexedTxHashAndResult(bytes: Uint8Array): { hash: Uint8Array; result: Uint8Array } {
   try {
     const r = new ProtoReader(bytes, "IndexedTx");
+    let hash: Uint8Array = new Uint8Array(0);
     let result: Uint8Array = new Uint8Array(0);
     for (let f = r.next(); f !== 0; f = r.next()) {
       if (f === 1 || f === 2) r.uint();
-      else if (f === 3 || f === 4) r.message();
+      else if (f === 3) hash = r.message();
+      else if (f === 4) r.message();
       else if (f === 5) result = r.message();
       else r.unknown();
     }
-    return result;
+    return { hash, result };
   } catch (err) {
     throw corrupt("tx record", err);
   }
@@ -152,7 +155,7 @@ export function decodeIndexedTx(bytes: Uint8Array): IndexedTx {
 
 export function encodeBlockRecord(b: BlockRecord): Uint8Array {
   const w = new ProtoWriter();
-  for (const h of b.txHashes) w.bytesAlways(1, h);
+  w.uint(1, b.txCount);
   for (const k of b.eventKeys) w.bytesAlways(2, k);
   return w.finish();
 }
@@ -160,14 +163,14 @@ export function encodeBlockRecord(b: BlockRecord): Uint8Array {
 export function decodeBlockRecord(bytes: Uint8Array): BlockRecord {
   try {
     const r = new ProtoReader(bytes, "BlockRecord");
-    const txHashes: Uint8Array[] = [];
+    let txCount = 0;
     const eventKeys: Uint8Array[] = [];
     for (let f = r.next(); f !== 0; f = r.next()) {
-      if (f === 1) txHashes.push(r.bytes());
+      if (f === 1) txCount = r.uint();
       else if (f === 2) eventKeys.push(r.bytes());
       else r.unknown();
     }
-    return { txHashes, eventKeys };
+    return { txCount, eventKeys };
   } catch (err) {
     throw corrupt("block record", err);
   }

@@ -33,8 +33,8 @@ import {
   decodeIndexedTx,
   encodeBlockRecord,
   type IndexedTx,
+  indexedTxHashAndResult,
   indexedTxRecord,
-  indexedTxResultBytes,
 } from "./codec.js";
 import { IndexerError, type IndexerErrorCode } from "./errors.js";
 import { type AttributeVisitor, EventScanner, type IndexedAttribute } from "./event-scan.js";
@@ -354,7 +354,6 @@ export class EventIndexer implements EventIndexReader {
         `block ${height} has ${n} txs but ${b.txResults.length} results`,
       );
     }
-    const txHashes = new Array<Uint8Array>(n);
     const txEvents = new TxEventGroups(arena, height);
     let index = 0;
     const putTxEvent: AttributeVisitor = (a) => {
@@ -364,7 +363,6 @@ export class EventIndexer implements EventIndexReader {
       const tx = b.txs[index]!;
       const result = b.txResults[index]!;
       const hash = b.txHashes?.[index] ?? txHash(tx);
-      txHashes[index] = hash;
       ops.push({
         type: "put",
         key: txKey(height, index, arena),
@@ -396,7 +394,7 @@ export class EventIndexer implements EventIndexReader {
     ops.push({
       type: "put",
       key: blockKey(height),
-      value: encodeBlockRecord({ txHashes, eventKeys: blockEventKeys }),
+      value: encodeBlockRecord({ txCount: n, eventKeys: blockEventKeys }),
     });
 
     ops.push({ type: "put", key: META_LAST_HEIGHT, value: u64be(newLast) });
@@ -433,21 +431,22 @@ export class EventIndexer implements EventIndexReader {
     const rec = decodeBlockRecord(raw);
     // Block event keys are listed in the record; tx event keys are not (below).
     for (const key of rec.eventKeys) ops.push({ type: "del", key });
-    // The tx event keys, derived from the stored results exactly as write() derived them.
+    // The tx event keys and hash pointers, derived from the stored records exactly as write()
+    // derived them.
     const txEvents = new TxEventGroups(arena, height);
-    for (const [index, hash] of rec.txHashes.entries()) {
+    for (let index = 0; index < rec.txCount; index++) {
       const key = txKey(height, index);
       const stored = await this.db.get(key);
-      if (stored !== undefined) {
-        this.scan(
-          indexedTxResultBytes(stored),
-          (a) => {
-            if (indexable(a, RESERVED_TX_TAGS, silentLogger)) txEvents.add(a, index);
-          },
-          "INDEXER_CORRUPT",
-          `stored tx (${height}, ${index})`,
-        );
-      }
+      if (stored === undefined) continue;
+      const { hash, result } = indexedTxHashAndResult(stored);
+      this.scan(
+        result,
+        (a) => {
+          if (indexable(a, RESERVED_TX_TAGS, silentLogger)) txEvents.add(a, index);
+        },
+        "INDEXER_CORRUPT",
+        `stored tx (${height}, ${index})`,
+      );
       ops.push({ type: "del", key });
       const ptr = await this.db.get(txHashKey(hash));
       if (ptr !== undefined) {

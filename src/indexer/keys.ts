@@ -1,8 +1,7 @@
 /**
- * Key layout of the event index (`<home>/data/tx_index.db`, with tables 01 and 04 in
- * `tx_index.records.db` beside it: see split-kv.ts). Integers are
- * fixed-width big-endian so keys sort by height; strings are length-prefixed so a tag or value
- * may hold any character.
+ * Key layout of the event index (`<home>/data/tx_index.db`, with table 01 in
+ * `tx_index.records.db` beside it: see split-kv.ts). Integers are fixed-width big-endian so keys
+ * sort by height; strings are length-prefixed so a tag or value may hold any character.
  *
  *   00 01                                   -> u64 last indexed height
  *   00 02                                   -> u64 lowest retained height (after pruning)
@@ -10,7 +9,7 @@
  *   01 | u64 h | u32 i                      -> TxRecord (hash, tx, result)
  *   02 | hash                               -> u64 h | u32 i (where the tx with this hash is)
  *   03 | tag | value | u64 h                -> postings: (u32 i | u32 seq)*, ascending
- *   04 | u64 h                              -> BlockRecord (tx hashes, block event keys written)
+ *   04 | u64 h                              -> BlockRecord (tx count, block event keys written)
  *   05 | tag | value | u64 h | u32 seq      -> ""   (an indexed block event attribute)
  *
  * `tag` is `u16 length | utf8` and `value` is `u32 length | utf8`; `seq` numbers the events of
@@ -42,7 +41,7 @@ export const META_SCHEMA = Uint8Array.of(TABLE.meta, 0x03);
  * Layout version of the index. An index written under another one (or before versions were
  * recorded) is dropped on open and rebuilt from the block store.
  */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 /** Bytes of one posting (u32 tx index, u32 event seq) in a tx event key's value. */
 export const POSTING_BYTES = 8;

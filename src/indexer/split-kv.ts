@@ -1,12 +1,14 @@
 /**
- * The event index over two LevelDBs: the per-tx and per-block records (keys that only ever grow
- * with the height) in one, the postings, hash pointers and metadata (keys spread over the whole
- * key space) in the other.
+ * The event index over two LevelDBs: the tx records (table 01, keys that only ever grow with the
+ * height) in one, everything else (postings and hash pointers spread over the whole key space,
+ * the small per-block records, metadata) in the other.
  *
  * Why: in one LevelDB every flushed file spans both kinds of key, so each compaction rewrote the
  * records, ~90% of the index's bytes, again and again because of the scattered keys beside them.
  * Alone, records arrive in key order and LevelDB moves their files down the levels without
- * rewriting them.
+ * rewriting them. Only one table may live there: with a second (the block records, 04 | h) each
+ * flushed file spanned from 01|h to 04|h, overlapped every other file, and compactions rewrote
+ * the records again.
  *
  * A batch is written as: record puts, then the rest (which holds the last-indexed height, the
  * commit point), then record deletes. So postings never point at a record not yet written, and
@@ -16,9 +18,9 @@
  */
 import { bytesKey } from "../codec/bytes.js";
 import type { BatchOp, KV, RangeOptions, WriteOptions } from "../store/db.js";
-import { blockKey, TABLE, txKey } from "./keys.js";
+import { TABLE, txKey } from "./keys.js";
 
-const isRecordTable = (table: number | undefined): boolean => table === TABLE.tx || table === TABLE.block;
+const isRecordTable = (table: number | undefined): boolean => table === TABLE.tx;
 
 export class SplitIndexKV implements KV {
   constructor(
@@ -85,8 +87,6 @@ export class SplitIndexKV implements KV {
     const ranges: [Uint8Array, Uint8Array][] = [
       [Uint8Array.of(TABLE.tx), txKey(base, 0)],
       [txKey(last + 1, 0), Uint8Array.of(TABLE.tx + 1)],
-      [Uint8Array.of(TABLE.block), blockKey(base)],
-      [blockKey(last + 1), Uint8Array.of(TABLE.block + 1)],
     ];
     for (const [gte, lt] of ranges) {
       for await (const [key] of this.records.entries({ gte, lt })) ops.push({ type: "del", key });

@@ -29,11 +29,6 @@ export interface RpcBlockMeta {
   readonly numTxs: number;
 }
 
-export interface RpcTxLocation {
-  readonly height: number;
-  readonly index: number;
-}
-
 export interface RpcBlockStore {
   /** Latest stored height; 0 when empty. */
   height(): MaybePromise<number>;
@@ -46,7 +41,6 @@ export interface RpcBlockStore {
   loadCommit(height: number): MaybePromise<Maybe<Commit>>;
   /** The commit this node saw for `height` (for the latest block, before height+1 exists). */
   loadSeenCommit(height: number): MaybePromise<Maybe<Commit>>;
-  loadTxLocation(hash: Uint8Array): MaybePromise<Maybe<RpcTxLocation>>;
 }
 
 export interface RpcAbciResponses {

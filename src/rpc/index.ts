@@ -18,7 +18,6 @@ export type {
   RpcRoundStep,
   RpcRoundVotes,
   RpcStateStore,
-  RpcTxLocation,
   RpcValidatorKey,
 } from "./env.js";
 export { RpcCode, RpcError, type RpcErrorCode, type RpcErrorObject, RpcSetupError } from "./errors.js";

@@ -1,5 +1,5 @@
 /**
- * The block store: blocks, their metadata, commits and a tx-hash index, in one LevelDB
+ * The block store: blocks, their metadata and commits, in one LevelDB
  * (`<home>/data/blockstore.db`). Each block is written in ONE atomic batch together with the
  * new height pointer, so after a crash the store holds either all of a block or none of it.
  *
@@ -9,10 +9,10 @@
  *   0x02 block hash    -> height
  *   0x03 height        -> BlockMeta {blockHash, blockSize, header, numTxs}
  *   0x04 height        -> seen commit (the +2/3 precommits this node saw for the block)
- *   0x05 tx hash       -> TxLocation {height, index}
+ *   0x05               -> retired (was tx hash -> location; the event index finds txs by hash)
  *   0x06 height        -> canonical commit (the next block's lastCommit)
  */
-import { bytesKey, equalBytes, readU64be, toHexUpper, u64be, utf8 } from "../codec/bytes.js";
+import { equalBytes, readU64be, toHexUpper, u64be, utf8 } from "../codec/bytes.js";
 import { DccnError } from "../errors.js";
 import {
   type Block,
@@ -23,7 +23,6 @@ import {
   encodeCommit,
   headerHash,
 } from "../types/block.js";
-import { txHash } from "../types/tx.js";
 import { type BatchOp, Database, type KV, StoreError } from "./db.js";
 import { heightKey, tableKey } from "./keys.js";
 import {
@@ -31,11 +30,8 @@ import {
   type BlockStoreRange,
   decodeBlockMeta,
   decodeBlockStoreRange,
-  decodeTxLocation,
   encodeBlockMeta,
   encodeBlockStoreRange,
-  encodeTxLocation,
-  type TxLocation,
 } from "./records.js";
 
 export type BlockStoreErrorCode =
@@ -56,8 +52,15 @@ const T_BLOCK = 0x01;
 const T_HASH = 0x02;
 const T_META = 0x03;
 const T_SEEN_COMMIT = 0x04;
-const T_TX = 0x05;
+/**
+ * Retired: tx hash -> (height, index), one key per tx. The event indexer answers /tx by hash;
+ * here the scattered keys made every flushed file span all tables, so compactions kept
+ * rewriting the blocks beside them. Stores written before are swept on open.
+ */
+const T_RETIRED_TX = 0x05;
 const T_COMMIT = 0x06;
+/** Keys deleted per batch when sweeping a retired table. */
+const SWEEP_CHUNK = 10_000;
 
 const STATE_KEY = tableKey(T_STATE, utf8("state"));
 /** Heights pruned per atomic batch (bounds memory; each batch also moves `base`). */
@@ -80,6 +83,7 @@ export class BlockStore {
   static async open(path: string): Promise<BlockStore> {
     const db = await Database.open(path, { sync: true });
     try {
+      await sweepTable(db, T_RETIRED_TX);
       return new BlockStore(db, await readRange(db), db);
     } catch (err) {
       await db.close().catch(() => {});
@@ -89,6 +93,7 @@ export class BlockStore {
 
   /** A block store over a KV the caller owns (and closes). */
   static async fromKV(db: KV): Promise<BlockStore> {
+    await sweepTable(db, T_RETIRED_TX);
     return new BlockStore(db, await readRange(db), undefined);
   }
 
@@ -170,16 +175,6 @@ export class BlockStore {
     if (block.lastCommit !== null && height > 1) {
       ops.push({ type: "put", key: heightKey(T_COMMIT, height - 1), value: encodeCommit(block.lastCommit) });
     }
-    // A tx repeated inside one block is indexed at its first position.
-    const seen = new Set<string>();
-    block.txs.forEach((tx, index) => {
-      const hash = txHash(tx);
-      const id = bytesKey(hash);
-      if (seen.has(id)) return;
-      const key = tableKey(T_TX, hash);
-      seen.add(id);
-      ops.push({ type: "put", key, value: encodeTxLocation({ height, index }) });
-    });
     const next: BlockStoreRange = { base: this.range.height === 0 ? height : this.range.base, height };
     ops.push({ type: "put", key: STATE_KEY, value: encodeBlockStoreRange(next) });
     await this.db.batch(ops);
@@ -239,16 +234,8 @@ export class BlockStore {
     return bytes === undefined ? null : decodeCommit(bytes);
   }
 
-  /** Where a tx (by SHA-256 of its bytes) was included, or null. */
-  async loadTxLocation(hash: Uint8Array): Promise<TxLocation | null> {
-    const bytes = await this.db.get(tableKey(T_TX, hash));
-    if (bytes === undefined) return null;
-    const loc = decodeTxLocation(bytes);
-    return this.inRange(loc.height) ? loc : null;
-  }
-
   /**
-   * Deletes blocks below `retainHeight` (and their commits and tx index entries), moving the
+   * Deletes blocks below `retainHeight` (and their commits and hash entries), moving the
    * base up. Returns how many blocks were removed. Each chunk is one atomic batch.
    */
   pruneBlocks(retainHeight: number): Promise<number> {
@@ -270,16 +257,10 @@ export class BlockStore {
       const to = Math.min(retainHeight, from + PRUNE_CHUNK);
       const ops: BatchOp[] = [];
       for (let h = from; h < to; h++) {
-        const bytes = await this.db.get(heightKey(T_BLOCK, h));
-        if (bytes !== undefined) {
-          const block = decodeBlock(bytes);
-          ops.push({ type: "del", key: tableKey(T_HASH, headerHash(block.header)) });
-          for (const tx of block.txs) {
-            const key = tableKey(T_TX, txHash(tx));
-            const loc = await this.db.get(key);
-            if (loc !== undefined && decodeTxLocation(loc).height === h) ops.push({ type: "del", key });
-          }
-        }
+        // The meta holds the block's hash: no need to decode the whole block for it.
+        const meta = await this.db.get(heightKey(T_META, h));
+        if (meta !== undefined)
+          ops.push({ type: "del", key: tableKey(T_HASH, decodeBlockMeta(meta).blockHash) });
         ops.push({ type: "del", key: heightKey(T_BLOCK, h) });
         ops.push({ type: "del", key: heightKey(T_META, h) });
         ops.push({ type: "del", key: heightKey(T_SEEN_COMMIT, h) });
@@ -298,6 +279,17 @@ export class BlockStore {
   async close(): Promise<void> {
     await this.queue;
     await this.owned?.close();
+  }
+}
+
+/** Deletes every key of `table` in chunks (a no-op read of one key when it is empty). */
+async function sweepTable(db: KV, table: number): Promise<void> {
+  const prefix = Uint8Array.of(table);
+  for (;;) {
+    const ops: BatchOp[] = [];
+    for await (const [key] of db.entries({ prefix, limit: SWEEP_CHUNK })) ops.push({ type: "del", key });
+    if (ops.length === 0) return;
+    await db.batch(ops);
   }
 }
 

@@ -13,4 +13,4 @@ export {
 } from "./db.js";
 export { heightKey, heightOfKey, tableKey } from "./keys.js";
 export { type DataPaths, dataPaths } from "./paths.js";
-export type { BlockMeta, BlockStoreRange, TxLocation } from "./records.js";
+export type { BlockMeta, BlockStoreRange } from "./records.js";

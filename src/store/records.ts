@@ -10,11 +10,6 @@ export interface BlockMeta {
   readonly numTxs: number;
 }
 
-export interface TxLocation {
-  readonly height: number;
-  readonly index: number;
-}
-
 export interface BlockStoreRange {
   readonly base: number;
   readonly height: number;
@@ -43,22 +38,6 @@ export function decodeBlockMeta(bytes: Uint8Array): BlockMeta {
     else r.unknown();
   }
   return { blockHash, blockSize, header: header ?? decodeHeader(new Uint8Array(0)), numTxs };
-}
-
-export function encodeTxLocation(l: TxLocation): Uint8Array {
-  return new ProtoWriter().uint(1, l.height).uint(2, l.index).finish();
-}
-
-export function decodeTxLocation(bytes: Uint8Array): TxLocation {
-  const r = new ProtoReader(bytes, "TxLocation");
-  let height = 0;
-  let index = 0;
-  for (let f = r.next(); f !== 0; f = r.next()) {
-    if (f === 1) height = r.uint();
-    else if (f === 2) index = r.uint();
-    else r.unknown();
-  }
-  return { height, index };
 }
 
 export function encodeBlockStoreRange(s: BlockStoreRange): Uint8Array {

@@ -56,7 +56,7 @@ export function renderIndexedTx(t: IndexedTx, proof: JsonValue | undefined): Jso
   };
 }
 
-function requireIndexer(env: RpcEnv, what: "transaction" | "block"): EventIndexReader {
+export function requireIndexer(env: RpcEnv, what: "transaction" | "block"): EventIndexReader {
   if (env.indexer === undefined) throw RpcError.internal(`${what} indexing is disabled`);
   return env.indexer;
 }

@@ -10,7 +10,7 @@ import { EMPTY_TX_RESULT, hex, int64, renderTxProof, renderTxResult } from "../f
 import { type JsonValue, RawJson } from "../json.js";
 import type { RpcArgs } from "../params.js";
 import { resolvePerPage } from "./heights.js";
-import { renderIndexedTx } from "./search.js";
+import { renderIndexedTx, requireIndexer } from "./search.js";
 import type { RpcCallContext, RpcMethod } from "./types.js";
 
 export interface TxMethodOptions {
@@ -168,37 +168,14 @@ export function txMethods(env: RpcEnv, opts: TxMethodOptions): Record<string, Rp
       ],
       call: async (args) => {
         const hash = args.bytes("hash") ?? new Uint8Array(0);
-        if (env.indexer !== undefined && hash.length > 0) {
-          await env.indexer.idle();
-          const t = await env.indexer.getTx(hash);
-          if (t !== undefined) {
-            const block = args.bool("prove") ? await env.blockStore.loadBlock(t.height) : null;
-            const proof = block ? renderTxProof(block.txs, t.index, block.header.dataHash) : undefined;
-            return renderIndexedTx(t, proof);
-          }
-        }
-        // Not indexed (indexing off, pruned, or not yet caught up): the block store knows it too.
-        const loc = hash.length > 0 ? await env.blockStore.loadTxLocation(hash) : null;
-        if (!loc) throw RpcError.internal(`tx (${hex(hash)}) not found`);
-        const [block, results] = await Promise.all([
-          env.blockStore.loadBlock(loc.height),
-          env.stateStore.loadAbciResponses(loc.height),
-        ]);
-        const tx = block?.txs[loc.index];
-        const result = results?.txResults[loc.index];
-        if (!block || tx === undefined || result === undefined) {
-          // The block is saved before it is executed: until its results are stored the tx is
-          // not committed yet, exactly as if it were not found.
-          throw RpcError.internal(`tx (${hex(hash)}) not found`);
-        }
-        return {
-          hash: hex(hash),
-          height: int64(loc.height),
-          index: loc.index,
-          tx_result: renderTxResult(result),
-          tx: toBase64(tx),
-          proof: args.bool("prove") ? renderTxProof(block.txs, loc.index, block.header.dataHash) : undefined,
-        };
+        // As CometBFT: only the event index finds txs by hash (the block store keeps none).
+        const indexer = requireIndexer(env, "transaction");
+        await indexer.idle();
+        const t = hash.length > 0 ? await indexer.getTx(hash) : undefined;
+        if (t === undefined) throw RpcError.internal(`tx (${hex(hash)}) not found`);
+        const block = args.bool("prove") ? await env.blockStore.loadBlock(t.height) : null;
+        const proof = block ? renderTxProof(block.txs, t.index, block.header.dataHash) : undefined;
+        return renderIndexedTx(t, proof);
       },
     },
 

@@ -10,7 +10,7 @@ import { Scratch, utf8 } from "../../../src/codec/bytes.js";
 import { CodecError, ProtoWriter } from "../../../src/codec/proto.js";
 import { isDccnError } from "../../../src/errors.js";
 import { ByteArena } from "../../../src/indexer/arena.js";
-import { encodeIndexedTx, indexedTxRecord, indexedTxResultBytes } from "../../../src/indexer/codec.js";
+import { encodeIndexedTx, indexedTxHashAndResult, indexedTxRecord } from "../../../src/indexer/codec.js";
 import { EventScanner } from "../../../src/indexer/event-scan.js";
 import {
   blockEventKey,
@@ -256,7 +256,7 @@ describe("tx records from encoded results", () => {
         const encoded = encodeTxResult(r);
         const record = indexedTxRecord(arena, height, index, hash, t, encoded);
         expect(record).toStrictEqual(encodeIndexedTx({ height, index, hash, tx: t, result: r }));
-        expect(indexedTxResultBytes(record)).toStrictEqual(encoded);
+        expect(indexedTxHashAndResult(record)).toStrictEqual({ hash, result: encoded });
       }
     }
     expect(() => indexedTxRecord(arena, -1, 0, hash, tx, new Uint8Array(0))).toThrow(CodecError);
@@ -264,7 +264,9 @@ describe("tx records from encoded results", () => {
 
   it("a record that does not decode is INDEXER_CORRUPT", () => {
     for (const bad of [Uint8Array.of(0x2a, 9, 1), Uint8Array.of(0x30, 1), Uint8Array.of(0x0a, 0)]) {
-      expect(catchError(() => indexedTxResultBytes(bad))).toSatisfy((e) => isDccnError(e, "INDEXER_CORRUPT"));
+      expect(catchError(() => indexedTxHashAndResult(bad))).toSatisfy((e) =>
+        isDccnError(e, "INDEXER_CORRUPT"),
+      );
     }
   });
 });

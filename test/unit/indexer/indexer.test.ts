@@ -190,7 +190,8 @@ describe("EventIndexer durability", () => {
 
   it("keeps only the last N heights when pruning, and forgets pruned hashes", async () => {
     const { chain, blocks } = chainWith(6);
-    const idx = await EventIndexer.open(tempDb(), { retainHeights: 2, pruneBatchHeights: 2 });
+    const path = tempDb();
+    const idx = await EventIndexer.open(path, { retainHeights: 2, pruneBatchHeights: 2 });
     for (let h = 1; h <= 6; h++) {
       const block = (await chain.blockStore.loadBlock(h))!;
       await idx.indexBlock({ block, ...(await chain.stateStore.loadAbciResponses(h))! });
@@ -205,6 +206,12 @@ describe("EventIndexer durability", () => {
     await idx.indexBlock({ block: old, ...(await chain.stateStore.loadAbciResponses(1))! });
     expect(await idx.searchBlocks("block.height > 0")).toStrictEqual([5, 6]);
     await idx.close();
+    // The hash pointers of pruned txs are gone too (found through the pruned tx records).
+    const main = await Database.open(path);
+    let pointers = 0;
+    for await (const _ of main.entries({ prefix: Uint8Array.of(TABLE.txHash) })) pointers++;
+    await main.close();
+    expect(pointers).toBe(blocks[4]!.length + blocks[5]!.length);
   });
 
   it("survives a restart and catches up on the heights it missed", async () => {

@@ -27,7 +27,6 @@ import type {
   RpcEnv,
   RpcMempool,
   RpcStateStore,
-  RpcTxLocation,
 } from "../../../src/rpc/env.js";
 import {
   type Block,
@@ -71,7 +70,6 @@ class MemoryBlockStore implements RpcBlockStore {
   readonly metas = new Map<number, RpcBlockMeta>();
   readonly seen = new Map<number, Commit>();
   readonly byHash = new Map<string, number>();
-  readonly txs = new Map<string, RpcTxLocation>();
   top = 0;
   bottom = 0;
 
@@ -96,9 +94,6 @@ class MemoryBlockStore implements RpcBlockStore {
   }
   async loadSeenCommit(h: number): Promise<Commit | undefined> {
     return this.seen.get(h);
-  }
-  async loadTxLocation(hash: Uint8Array): Promise<RpcTxLocation | undefined> {
-    return this.txs.get(toHex(hash));
   }
 }
 
@@ -338,7 +333,6 @@ export class TestChain {
     });
     bs.seen.set(height, this.signCommit(height, hash, absent));
     bs.byHash.set(toHex(hash), height);
-    for (const [index, tx] of txs.entries()) bs.txs.set(toHex(sha256(tx)), { height, index });
     bs.top = height;
     if (bs.bottom === 0) bs.bottom = height;
     const endBlock = {

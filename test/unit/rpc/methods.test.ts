@@ -10,7 +10,7 @@ import { verifyMerkleProof } from "../../../src/crypto/merkle.js";
 import { silentLogger } from "../../../src/log.js";
 import { RpcServer } from "../../../src/rpc/server.js";
 import { encodeBlock, headerHash } from "../../../src/types/block.js";
-import { CHAIN_ID, makeTx, seed, TestChain } from "./fixture.js";
+import { CHAIN_ID, makeTx, seed, TestChain, txResultFor } from "./fixture.js";
 import {
   B64,
   blockId,
@@ -22,6 +22,7 @@ import {
   http,
   result,
 } from "./helpers.js";
+import { type IndexedServer, startIndexedServer } from "./indexed.js";
 
 let chain: TestChain;
 let server: RpcServer;
@@ -345,66 +346,12 @@ describe("block methods", () => {
 });
 
 describe("tx and mempool methods", () => {
-  it("tx finds a committed tx by base64 hash, with its result and no proof by default", async () => {
-    const tx = block(2).txs[1]!;
-    const r = await result(url, "tx", { hash: B64(sha256(tx)) });
-    expect(r).toStrictEqual({
-      hash: HEX(sha256(tx)),
-      height: "2",
-      index: 1,
-      tx_result: {
-        code: 7,
-        data: null,
-        log: "insufficient funds",
-        info: "",
-        gas_wanted: "50000",
-        gas_used: "21001",
-        events: [
-          {
-            type: "transfer",
-            attributes: [
-              { key: "index", value: "1", index: true },
-              { key: "memo", value: "", index: false },
-            ],
-          },
-        ],
-        codespace: "bank",
-      },
-      tx: B64(tx),
-    });
-  });
-
-  it("tx with prove returns a Merkle proof that verifies against the header's data hash", async () => {
-    const txs = block(2).txs;
-    const r = await result(url, "tx", { hash: B64(sha256(txs[2]!)), prove: true });
-    expect(r.proof.root_hash).toBe(HEX(block(2).header.dataHash));
-    expect(r.proof.data).toBe(B64(txs[2]!));
-    expect(r.proof.proof.total).toBe("3");
-    expect(r.proof.proof.index).toBe("2");
-    const proof = {
-      total: Number(r.proof.proof.total),
-      index: Number(r.proof.proof.index),
-      leafHash: Buffer.from(r.proof.proof.leaf_hash, "base64"),
-      aunts: r.proof.proof.aunts.map((a: string) => Buffer.from(a, "base64")),
-    };
-    // As in CometBFT v0.38, the tree's items are the txs' hashes, not their bytes.
-    expect(verifyMerkleProof(proof, block(2).header.dataHash, sha256(txs[2]!))).toBe(true);
-    expect(verifyMerkleProof(proof, block(2).header.dataHash, sha256(txs[1]!))).toBe(false);
-    expect(verifyMerkleProof(proof, block(2).header.dataHash, txs[2]!)).toBe(false);
-    // The root by hand (RFC 6962 over 3 leaves): H(1 ‖ H(1 ‖ L0 ‖ L1) ‖ L2), Li = H(0 ‖ sha256(tx i)).
-    const leaf = (tx: Uint8Array) => sha256(Uint8Array.of(0), sha256(tx));
-    const inner = (a: Uint8Array, b: Uint8Array) => sha256(Uint8Array.of(1), a, b);
-    const root = inner(inner(leaf(txs[0]!), leaf(txs[1]!)), leaf(txs[2]!));
-    expect(HEX(root)).toBe(HEX(block(2).header.dataHash));
-    expect(r.proof.proof.leaf_hash).toBe(B64(leaf(txs[2]!)));
-  });
-
-  it("tx of an unknown hash is CometBFT's not-found error", async () => {
-    const hash = sha256(utf8("never sent"));
+  it("tx without an event index is CometBFT's indexing-disabled error", async () => {
+    const hash = sha256(block(2).txs[0]!);
     expect((await call(url, "tx", { hash: B64(hash) })).error).toStrictEqual({
       code: -32603,
       message: "Internal error",
-      data: `tx (${HEX(hash)}) not found`,
+      data: "transaction indexing is disabled",
     });
   });
 
@@ -486,6 +433,89 @@ describe("heights out of range", () => {
       code: -32603,
       message: "Internal error",
       data,
+    });
+  });
+});
+
+describe("tx by hash (from the event index)", () => {
+  let indexed: IndexedServer;
+  const indexedBlock = (h: number) => indexed.chain.blockStore.blocks.get(h)!;
+
+  beforeAll(async () => {
+    indexed = await startIndexedServer();
+    // The same blocks and results as the chain above, indexed as they commit.
+    indexed.chain.resultFor = txResultFor;
+    const c = indexed.chain;
+    const [k1, k2, k3] = c.keys;
+    c.produceBlock([]);
+    c.produceBlock([makeTx(k1!, 0), makeTx(k2!, 0), makeTx(k3!, 0)], [2]);
+    c.produceBlock([makeTx(k1!, 1)]);
+  });
+
+  afterAll(async () => {
+    await indexed.close();
+  });
+
+  it("tx finds a committed tx by base64 hash, with its result and no proof by default", async () => {
+    const tx = indexedBlock(2).txs[1]!;
+    const r = await result(indexed.server.url, "tx", { hash: B64(sha256(tx)) });
+    expect(r).toStrictEqual({
+      hash: HEX(sha256(tx)),
+      height: "2",
+      index: 1,
+      tx_result: {
+        code: 7,
+        data: null,
+        log: "insufficient funds",
+        info: "",
+        gas_wanted: "50000",
+        gas_used: "21001",
+        events: [
+          {
+            type: "transfer",
+            attributes: [
+              { key: "index", value: "1", index: true },
+              { key: "memo", value: "", index: false },
+            ],
+          },
+        ],
+        codespace: "bank",
+      },
+      tx: B64(tx),
+    });
+  });
+
+  it("tx with prove returns a Merkle proof that verifies against the header's data hash", async () => {
+    const txs = indexedBlock(2).txs;
+    const r = await result(indexed.server.url, "tx", { hash: B64(sha256(txs[2]!)), prove: true });
+    expect(r.proof.root_hash).toBe(HEX(indexedBlock(2).header.dataHash));
+    expect(r.proof.data).toBe(B64(txs[2]!));
+    expect(r.proof.proof.total).toBe("3");
+    expect(r.proof.proof.index).toBe("2");
+    const proof = {
+      total: Number(r.proof.proof.total),
+      index: Number(r.proof.proof.index),
+      leafHash: Buffer.from(r.proof.proof.leaf_hash, "base64"),
+      aunts: r.proof.proof.aunts.map((a: string) => Buffer.from(a, "base64")),
+    };
+    // As in CometBFT v0.38, the tree's items are the txs' hashes, not their bytes.
+    expect(verifyMerkleProof(proof, indexedBlock(2).header.dataHash, sha256(txs[2]!))).toBe(true);
+    expect(verifyMerkleProof(proof, indexedBlock(2).header.dataHash, sha256(txs[1]!))).toBe(false);
+    expect(verifyMerkleProof(proof, indexedBlock(2).header.dataHash, txs[2]!)).toBe(false);
+    // The root by hand (RFC 6962 over 3 leaves): H(1 ‖ H(1 ‖ L0 ‖ L1) ‖ L2), Li = H(0 ‖ sha256(tx i)).
+    const leaf = (tx: Uint8Array) => sha256(Uint8Array.of(0), sha256(tx));
+    const inner = (a: Uint8Array, b: Uint8Array) => sha256(Uint8Array.of(1), a, b);
+    const root = inner(inner(leaf(txs[0]!), leaf(txs[1]!)), leaf(txs[2]!));
+    expect(HEX(root)).toBe(HEX(indexedBlock(2).header.dataHash));
+    expect(r.proof.proof.leaf_hash).toBe(B64(leaf(txs[2]!)));
+  });
+
+  it("tx of an unknown hash is CometBFT's not-found error", async () => {
+    const hash = sha256(utf8("never sent"));
+    expect((await call(indexed.server.url, "tx", { hash: B64(hash) })).error).toStrictEqual({
+      code: -32603,
+      message: "Internal error",
+      data: `tx (${HEX(hash)}) not found`,
     });
   });
 });

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { utf8 } from "../../../src/codec/bytes.js";
+import { concatBytes, u64be, utf8 } from "../../../src/codec/bytes.js";
 import { addressFromPublicKey } from "../../../src/crypto/address.js";
 import { BlockStore } from "../../../src/store/block-store.js";
+import { Database } from "../../../src/store/db.js";
 import {
   type Block,
   type Commit,
@@ -66,7 +67,7 @@ describe("BlockStore", () => {
     for (const h of homes.splice(0)) removeHome(h);
   });
 
-  it("saves and loads blocks, metas, commits and tx locations, and survives a reopen", async () => {
+  it("saves and loads blocks, metas and commits, and survives a reopen", async () => {
     const { path, store } = await open();
     expect([store.base(), store.height()]).toEqual([0, 0]);
     const { blocks, commits } = chain(3);
@@ -94,11 +95,42 @@ describe("BlockStore", () => {
     expect((await again.loadSeenCommit(2))?.round).toBe(0);
     // The latest height has no canonical commit yet: the seen commit stands in.
     expect(await again.loadCommit(3)).toEqual(commits[2]);
-    // A tx repeated in a block is indexed at its first position.
-    expect(await again.loadTxLocation(txHash(utf8("k2=a")))).toEqual({ height: 2, index: 0 });
-    expect(await again.loadTxLocation(txHash(utf8("k2=b")))).toEqual({ height: 2, index: 1 });
-    expect(await again.loadTxLocation(txHash(utf8("nope")))).toBeNull();
     await again.close();
+  });
+
+  it("writes a fixed set of keys per block, none per tx", async () => {
+    const { path, store } = await open();
+    const { blocks, commits } = chain(2);
+    for (const [i, b] of blocks.entries()) await store.saveBlock(b, commits[i]!);
+    await store.close();
+    const db = await Database.open(path);
+    const tables: number[] = [];
+    for await (const [k] of db.entries()) tables.push(k[0]!);
+    await db.close();
+    // state; block, hash, meta and seen commit of 1 and 2; the canonical commit of 1.
+    expect(tables).toStrictEqual([0, 1, 1, 2, 2, 3, 3, 4, 4, 6]);
+  });
+
+  it("sweeps on open the tx locations an older version kept (table 0x05)", async () => {
+    const { path, store } = await open();
+    const { blocks, commits } = chain(1);
+    await store.saveBlock(blocks[0]!, commits[0]!);
+    await store.close();
+    const db = await Database.open(path);
+    const legacy = Array.from({ length: 25_000 }, (_, i) =>
+      concatBytes(Uint8Array.of(0x05), txHash(u64be(i))),
+    );
+    await db.batch(legacy.map((key) => ({ type: "put" as const, key, value: Uint8Array.of(8, 1) })));
+    await db.close();
+
+    const again = await BlockStore.open(path);
+    expect(await again.loadBlock(1)).toEqual(blocks[0]);
+    await again.close();
+    const after = await Database.open(path);
+    let left = 0;
+    for await (const _ of after.entries({ prefix: Uint8Array.of(0x05) })) left++;
+    await after.close();
+    expect(left).toBe(0);
   });
 
   it("rejects gaps, mismatched commits and conflicting blocks; re-saving the same block is a no-op", async () => {
@@ -132,7 +164,6 @@ describe("BlockStore", () => {
     expect([store.base(), store.height()]).toEqual([12, 14]);
     expect(await store.loadBlock(11)).toBeNull();
     expect(await store.loadBlockByHash(headerHash(blocks[0]!.header))).toBeNull();
-    expect(await store.loadTxLocation(txHash(utf8("k10=a")))).toBeNull();
     expect(await store.loadBlock(12)).toEqual(blocks[2]);
     await expect(store.pruneBlocks(20)).rejects.toMatchObject({ code: "BLOCKSTORE_PRUNE_RANGE" });
     await store.close();
