@@ -4,14 +4,20 @@
  * ABCI responses (for RPC `block_results` and for crash recovery).
  *
  * Tables (one-byte prefix, heights as 8-byte big-endian):
- *   0x00 "state"  -> ChainState
- *   0x01 height   -> ValidatorsInfo       (full set where it changed, else a pointer)
- *   0x02 height   -> ConsensusParamsInfo  (likewise)
  *   0x03 height   -> AbciResponses
+ *   0x04 height   -> ValidatorsInfo       (full set where it changed, else a pointer)
+ *   0x05 height   -> ConsensusParamsInfo  (likewise)
+ *   0xff "state"  -> ChainState
+ *
+ * The ABCI responses hold nearly all the bytes and sort first: a file LevelDB flushes then
+ * spans from its lowest height's responses to the small tables, and compactions leave older
+ * responses alone. Before (state at 0x00, validators 0x01, params 0x02) every file spanned all
+ * stored responses, which were rewritten again and again; those tables are moved on open.
  */
 import { utf8 } from "../codec/bytes.js";
 import { type BatchOp, Database, type KV } from "../store/db.js";
 import { heightKey, tableKey } from "../store/keys.js";
+import { moveTable } from "../store/tables.js";
 import type { ConsensusParams } from "../types/params.js";
 import type { ValidatorSet } from "../types/validator.js";
 import { type AbciResponses, decodeAbciResponses, encodeAbciResponses } from "./abci-responses.js";
@@ -27,10 +33,16 @@ import {
 import { StateError } from "./errors.js";
 import { type ChainState, nextHeight } from "./types.js";
 
-const T_STATE = 0x00;
-const T_VALIDATORS = 0x01;
-const T_PARAMS = 0x02;
 const T_RESPONSES = 0x03;
+const T_VALIDATORS = 0x04;
+const T_PARAMS = 0x05;
+const T_STATE = 0xff;
+/** Older layout: [from, to] table moves done on open. */
+const LEGACY_MOVES: readonly (readonly [number, number])[] = [
+  [0x00, T_STATE],
+  [0x01, T_VALIDATORS],
+  [0x02, T_PARAMS],
+];
 const STATE_KEY = tableKey(T_STATE, utf8("state"));
 
 function changeRecord<T>(height: number, lastHeightChanged: number, value: T): ChangeRecord<T> {
@@ -48,11 +60,18 @@ export class StateStore {
   /** Opens (or creates) the state database at `path` and owns it. Writes are fsynced. */
   static async open(path: string): Promise<StateStore> {
     const db = await Database.open(path, { sync: true });
+    try {
+      await upgradeLayout(db);
+    } catch (err) {
+      await db.close().catch(() => {});
+      throw err;
+    }
     return new StateStore(db, db);
   }
 
   /** A state store over a KV the caller owns (and closes). */
-  static fromKV(db: KV): StateStore {
+  static async fromKV(db: KV): Promise<StateStore> {
+    await upgradeLayout(db);
     return new StateStore(db, undefined);
   }
 
@@ -147,4 +166,9 @@ export class StateStore {
   async close(): Promise<void> {
     await this.owned?.close();
   }
+}
+
+/** Moves the tables of an older layout (see the top of this file) to where they live now. */
+async function upgradeLayout(db: KV): Promise<void> {
+  for (const [from, to] of LEGACY_MOVES) await moveTable(db, from, to);
 }

@@ -4,13 +4,13 @@
  * new height pointer, so after a crash the store holds either all of a block or none of it.
  *
  * Tables (one-byte prefix; heights as 8-byte big-endian so iteration is ordered):
- *   0x00 "state"       -> {base, height}
  *   0x01 height        -> Block
  *   0x02 block hash    -> height
  *   0x03 height        -> BlockMeta {blockHash, blockSize, header, numTxs}
  *   0x04 height        -> seen commit (the +2/3 precommits this node saw for the block)
  *   0x05               -> retired (was tx hash -> location; the event index finds txs by hash)
  *   0x06 height        -> canonical commit (the next block's lastCommit)
+ *   0xff "state"       -> {base, height} (0x00 before; moved on open)
  */
 import { equalBytes, readU64be, toHexUpper, u64be, utf8 } from "../codec/bytes.js";
 import { DccnError } from "../errors.js";
@@ -33,6 +33,7 @@ import {
   encodeBlockMeta,
   encodeBlockStoreRange,
 } from "./records.js";
+import { dropTable, moveTable } from "./tables.js";
 
 export type BlockStoreErrorCode =
   | "BLOCKSTORE_NON_CONTIGUOUS"
@@ -47,7 +48,14 @@ export class BlockStoreError extends DccnError<BlockStoreErrorCode> {
   }
 }
 
-const T_STATE = 0x00;
+/**
+ * The range pointer is rewritten with every block. It sorts last so that a flushed file of
+ * this database spans from its lowest block to the small tables, not from the very first key:
+ * at 0x00 every file overlapped every stored block, and compactions kept rewriting them all.
+ */
+const T_STATE = 0xff;
+/** Where the range pointer was kept before; moved to T_STATE on open. */
+const T_LEGACY_STATE = 0x00;
 const T_BLOCK = 0x01;
 const T_HASH = 0x02;
 const T_META = 0x03;
@@ -59,8 +67,6 @@ const T_SEEN_COMMIT = 0x04;
  */
 const T_RETIRED_TX = 0x05;
 const T_COMMIT = 0x06;
-/** Keys deleted per batch when sweeping a retired table. */
-const SWEEP_CHUNK = 10_000;
 
 const STATE_KEY = tableKey(T_STATE, utf8("state"));
 /** Heights pruned per atomic batch (bounds memory; each batch also moves `base`). */
@@ -83,7 +89,6 @@ export class BlockStore {
   static async open(path: string): Promise<BlockStore> {
     const db = await Database.open(path, { sync: true });
     try {
-      await sweepTable(db, T_RETIRED_TX);
       return new BlockStore(db, await readRange(db), db);
     } catch (err) {
       await db.close().catch(() => {});
@@ -93,7 +98,6 @@ export class BlockStore {
 
   /** A block store over a KV the caller owns (and closes). */
   static async fromKV(db: KV): Promise<BlockStore> {
-    await sweepTable(db, T_RETIRED_TX);
     return new BlockStore(db, await readRange(db), undefined);
   }
 
@@ -282,18 +286,10 @@ export class BlockStore {
   }
 }
 
-/** Deletes every key of `table` in chunks (a no-op read of one key when it is empty). */
-async function sweepTable(db: KV, table: number): Promise<void> {
-  const prefix = Uint8Array.of(table);
-  for (;;) {
-    const ops: BatchOp[] = [];
-    for await (const [key] of db.entries({ prefix, limit: SWEEP_CHUNK })) ops.push({ type: "del", key });
-    if (ops.length === 0) return;
-    await db.batch(ops);
-  }
-}
-
+/** Reads the range pointer, first bringing a store of an older layout up to date. */
 async function readRange(db: KV): Promise<BlockStoreRange> {
+  await dropTable(db, T_RETIRED_TX);
+  await moveTable(db, T_LEGACY_STATE, T_STATE);
   const bytes = await db.get(STATE_KEY);
   return bytes === undefined ? { base: 0, height: 0 } : decodeBlockStoreRange(bytes);
 }

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { ExecTxResult } from "../../../src/abci/types.js";
-import { utf8 } from "../../../src/codec/bytes.js";
+import { concatBytes, utf8 } from "../../../src/codec/bytes.js";
 import { merkleRoot } from "../../../src/crypto/merkle.js";
 import { isDccnError } from "../../../src/errors.js";
 import {
@@ -12,6 +12,7 @@ import { stateFromGenesis } from "../../../src/state/genesis.js";
 import { StateStore } from "../../../src/state/state-store.js";
 import { updateState } from "../../../src/state/transition.js";
 import { nextHeight } from "../../../src/state/types.js";
+import { type BatchOp, Database } from "../../../src/store/db.js";
 import type { Header } from "../../../src/types/block.js";
 import { DEFAULT_CONSENSUS_PARAMS } from "../../../src/types/params.js";
 import { makeGenesis, makeKey, removeHome, tempHome } from "../abci/fixture.js";
@@ -199,6 +200,50 @@ describe("chain state", () => {
     expect(await again.loadAbciResponses(1)).toEqual(r1);
     expect(await again.loadAbciResponses(2)).toBeNull();
     await again.close();
+  });
+
+  it("keeps the ABCI responses first and moves the tables of the older layout on open", async () => {
+    const { path, store } = await openStore();
+    const s0 = stateFromGenesis(makeGenesis([a], [10]));
+    await store.save(s0);
+    const r1 = responses({}, [txResult(0, "a")]);
+    await store.saveAbciResponses(1, r1);
+    const s1 = updateState(s0, utf8("h1"), header(1), r1, utf8("app1"));
+    await store.save(s1);
+    await store.close();
+
+    const db = await Database.open(path);
+    const tablesOf = async () => {
+      const t: number[] = [];
+      for await (const [k] of db.entries()) if (t.at(-1) !== k[0]) t.push(k[0]!);
+      return t;
+    };
+    // Responses, validators, params, then the state: nothing sorts before the responses.
+    expect(await tablesOf()).toStrictEqual([0x03, 0x04, 0x05, 0xff]);
+    // As an older version wrote it: state 0x00, validators 0x01, params 0x02.
+    const ops: BatchOp[] = [];
+    for await (const [key, value] of db.entries({ gte: Uint8Array.of(0x04) })) {
+      const legacy = key[0] === 0xff ? 0x00 : key[0]! - 3;
+      ops.push(
+        { type: "del", key },
+        { type: "put", key: concatBytes(Uint8Array.of(legacy), key.subarray(1)), value },
+      );
+    }
+    await db.batch(ops);
+    expect(await tablesOf()).toStrictEqual([0x00, 0x01, 0x02, 0x03]);
+    await db.close();
+
+    const again = await StateStore.open(path);
+    expect((await again.load())?.appHash).toEqual(utf8("app1"));
+    expect((await again.loadValidators(2))?.size).toBe(1);
+    expect(await again.loadConsensusParams(2)).toEqual(DEFAULT_CONSENSUS_PARAMS);
+    expect(await again.loadAbciResponses(1)).toEqual(r1);
+    await again.close();
+    const reopened = await Database.open(path);
+    const tables: number[] = [];
+    for await (const [k] of reopened.entries()) if (tables.at(-1) !== k[0]) tables.push(k[0]!);
+    await reopened.close();
+    expect(tables).toStrictEqual([0x03, 0x04, 0x05, 0xff]);
   });
 
   it("reports a missing pointer target instead of returning a wrong set", async () => {

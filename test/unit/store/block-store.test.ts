@@ -107,30 +107,39 @@ describe("BlockStore", () => {
     const tables: number[] = [];
     for await (const [k] of db.entries()) tables.push(k[0]!);
     await db.close();
-    // state; block, hash, meta and seen commit of 1 and 2; the canonical commit of 1.
-    expect(tables).toStrictEqual([0, 1, 1, 2, 2, 3, 3, 4, 4, 6]);
+    // Block, hash, meta and seen commit of 1 and 2; the canonical commit of 1; the range
+    // pointer last (rewritten per block: at the front, every flushed file would span all blocks).
+    expect(tables).toStrictEqual([1, 1, 2, 2, 3, 3, 4, 4, 6, 0xff]);
   });
 
-  it("sweeps on open the tx locations an older version kept (table 0x05)", async () => {
+  it("brings an older layout up to date on open: tx locations (0x05) dropped, range pointer moved to 0xff", async () => {
     const { path, store } = await open();
-    const { blocks, commits } = chain(1);
-    await store.saveBlock(blocks[0]!, commits[0]!);
+    const { blocks, commits } = chain(2);
+    for (const [i, b] of blocks.entries()) await store.saveBlock(b, commits[i]!);
     await store.close();
+    // Rewrite it as an older version left it: the range pointer under 0x00, a location per tx.
     const db = await Database.open(path);
+    const pointer = concatBytes(Uint8Array.of(0xff), utf8("state"));
+    const range = (await db.get(pointer))!;
     const legacy = Array.from({ length: 25_000 }, (_, i) =>
       concatBytes(Uint8Array.of(0x05), txHash(u64be(i))),
     );
-    await db.batch(legacy.map((key) => ({ type: "put" as const, key, value: Uint8Array.of(8, 1) })));
+    await db.batch([
+      { type: "del", key: pointer },
+      { type: "put", key: concatBytes(Uint8Array.of(0x00), utf8("state")), value: range },
+      ...legacy.map((key) => ({ type: "put" as const, key, value: Uint8Array.of(8, 1) })),
+    ]);
     await db.close();
 
     const again = await BlockStore.open(path);
-    expect(await again.loadBlock(1)).toEqual(blocks[0]);
+    expect([again.base(), again.height()]).toEqual([1, 2]);
+    expect(await again.loadBlock(2)).toEqual(blocks[1]);
     await again.close();
     const after = await Database.open(path);
-    let left = 0;
-    for await (const _ of after.entries({ prefix: Uint8Array.of(0x05) })) left++;
+    const tables = new Set<number>();
+    for await (const [k] of after.entries()) tables.add(k[0]!);
     await after.close();
-    expect(left).toBe(0);
+    expect([...tables]).toStrictEqual([1, 2, 3, 4, 6, 0xff]);
   });
 
   it("rejects gaps, mismatched commits and conflicting blocks; re-saving the same block is a no-op", async () => {
