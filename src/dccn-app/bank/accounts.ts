@@ -7,7 +7,7 @@ import type { KvReader, KvStore } from "../state/kv.js";
 import { type Account, accountKey, decodeAccount, encodeAccount, ZERO_ACCOUNT } from "./account.js";
 
 /** Accounts by their stored bytes: each tx reads its sender several times, through several layers. */
-const decoded = new DecodedValues<Account>(decodeAccount);
+const decoded = new DecodedValues<Account>(decodeAccount, encodeAccount);
 
 /** The account stored under `key` (an `accountKey`). */
 export function readAccount(store: KvReader, key: Uint8Array): Account {
@@ -22,9 +22,7 @@ export function readAccount(store: KvReader, key: Uint8Array): Account {
 export function writeAccount(store: KvStore, key: Uint8Array, account: Account): void {
   // A copy of our own: the decoded form is shared by every reader and must not change.
   const own: Account = { balance: account.balance, nonce: account.nonce };
-  const bytes = encodeAccount(own);
-  decoded.remember(bytes, own);
-  store.setOwned(key, bytes);
+  store.setOwned(key, decoded.encode(own));
 }
 
 export function getAccount(store: KvReader, address: Uint8Array): Account {

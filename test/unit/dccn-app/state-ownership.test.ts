@@ -94,12 +94,15 @@ describe("CacheStore ownership", () => {
 });
 
 describe("DecodedValues", () => {
-  it("decodes each bytes object once and trusts what was remembered", () => {
+  it("decodes each bytes object once; bytes it encoded carry their value and copy as plain bytes", () => {
     let decodes = 0;
-    const cache = new DecodedValues((b: Uint8Array) => {
-      decodes++;
-      return { text: fromUtf8(b) };
-    });
+    const cache = new DecodedValues(
+      (b: Uint8Array) => {
+        decodes++;
+        return { text: fromUtf8(b) };
+      },
+      (v: { text: string }) => utf8(v.text),
+    );
     const bytes = utf8("x");
     const first = cache.of(bytes);
     expect(cache.of(bytes)).toBe(first);
@@ -107,11 +110,17 @@ describe("DecodedValues", () => {
     // Equal content in another object is decoded on its own (identity, not content).
     expect(cache.of(utf8("x"))).toEqual(first);
     expect(decodes).toBe(2);
-    const written = utf8("y");
     const value = { text: "y" };
-    cache.remember(written, value);
+    const written = cache.encode(value);
+    expect(Buffer.from(written).equals(Buffer.from(utf8("y")))).toBe(true);
     expect(cache.of(written)).toBe(value);
     expect(decodes).toBe(2);
+    // A copy or a view is ordinary bytes (decoded when read), not a second carrier of the value.
+    for (const copy of [written.slice(), written.subarray(0), new Uint8Array(written)]) {
+      expect(Object.getPrototypeOf(copy)).toBe(Uint8Array.prototype);
+      expect(cache.of(copy)).toEqual(value);
+    }
+    expect(decodes).toBe(5);
   });
 });
 
@@ -123,7 +132,10 @@ describe("accounts over layers", () => {
     const account = { balance: 500n, nonce: 3 };
     setAccount(layer, alice.address, account);
     account.balance = 1n; // a caller breaking the readonly type must not change the state
-    expect(layer.get(accountKey(alice.address))).toEqual(encodeAccount({ balance: 500n, nonce: 3 }));
+    // The stored bytes (which also carry their decoded form, see DecodedValues) are the canonical encoding.
+    expect(new Uint8Array(layer.get(accountKey(alice.address))!)).toEqual(
+      encodeAccount({ balance: 500n, nonce: 3 }),
+    );
     expect(getAccount(layer, alice.address)).toEqual({ balance: 500n, nonce: 3 });
   });
 
