@@ -43,7 +43,6 @@ import { Database } from "../store/db.js";
 import { appMetaKey } from "../store/smt/layout.js";
 import { encodeSmtProof, SMT_PROOF_TYPE } from "../store/smt/proof.js";
 import { SmtStore } from "../store/smt/store.js";
-import type { DecodedTx } from "../types/tx.js";
 import { bankModule } from "./bank/module.js";
 import { AppError, AppFatalError, CODESPACE, ResultCode } from "./codes.js";
 import { parseAppState } from "./genesis.js";
@@ -69,6 +68,7 @@ import { CommittedState, VersionReader } from "./state/committed.js";
 import { CacheStore, type KvReader } from "./state/kv.js";
 import {
   checkTx,
+  type DecodedEntry,
   deliverTx,
   preVerifyTx,
   type RegisteredMsg,
@@ -166,8 +166,7 @@ export class DccnApp implements Application {
   private readonly router: QueryRouter;
   private readonly sigCache: VerifiedTxCache;
   private readonly verifier: SignatureVerifier | undefined;
-  private readonly decodedTxs = new WeakMap<Uint8Array, DecodedTx>();
-  private readonly decodedMsgs = new WeakMap<DecodedTx, unknown>();
+  private readonly decodedTxs = new WeakMap<Uint8Array, DecodedEntry>();
   private genesis: Genesis | null;
   private lastHeight: number;
   private params: AppParams;
@@ -488,7 +487,6 @@ export class DccnApp implements Application {
             msgs: this.msgs,
             sigCache: this.sigCache,
             decoded: this.decodedTxs,
-            decodedMsgs: this.decodedMsgs,
             logger: this.logger,
           };
   }

@@ -43,17 +43,12 @@ export interface TxEnv {
   readonly msgs: ReadonlyMap<string, RegisteredMsg>;
   readonly sigCache: VerifiedTxCache;
   /**
-   * Decoded txs by their bytes object: a tx is decoded at CheckTx, again at each recheck and at
-   * DeliverTx, usually from the very same Uint8Array (the mempool hands its copy to the block).
-   * Decoding is a pure function of the bytes, which nothing mutates; a WeakMap lets a tx's
-   * entry go with its bytes.
+   * Decoded txs (and their msgs) by their bytes object: a tx is decoded at CheckTx, again at each
+   * recheck and at DeliverTx, usually from the very same Uint8Array (the mempool hands its copy
+   * to the block). Decoding is a pure function of the bytes, which nothing mutates; a WeakMap
+   * lets a tx's entry go with its bytes.
    */
-  readonly decoded?: WeakMap<Uint8Array, DecodedTx>;
-  /**
-   * Decoded msgs by their decoded tx (a pure function of the msg bytes, which nothing mutates):
-   * CheckTx and DeliverTx of the same tx decode and validate its msg once. Msgs are read-only.
-   */
-  readonly decodedMsgs?: WeakMap<DecodedTx, unknown>;
+  readonly decoded?: WeakMap<Uint8Array, DecodedEntry>;
   readonly logger: Logger;
 }
 
@@ -76,19 +71,28 @@ interface Admitted {
   readonly reserve: bigint;
 }
 
+/**
+ * A decoded tx and its msg once decoded and validated (a pure function of the msg bytes):
+ * CheckTx and DeliverTx of the same tx decode its msg once. Both are read-only.
+ */
+export interface DecodedEntry {
+  readonly tx: DecodedTx;
+  msg: unknown;
+}
+
 const EMPTY = new Uint8Array(0);
 const NO_EVENTS: readonly AbciEvent[] = Object.freeze([]);
 
-function decodeStep(env: TxEnv, bytes: Uint8Array): DecodedTx {
+function decodeStep(env: TxEnv, bytes: Uint8Array): DecodedEntry {
   if (bytes.length > env.params.maxTxBytes) {
     throw new AppError("TX_TOO_LARGE", `tx is ${bytes.length} bytes, the limit is ${env.params.maxTxBytes}`);
   }
   const known = env.decoded?.get(bytes);
   if (known !== undefined) return known;
   try {
-    const tx = decodeTx(bytes);
-    env.decoded?.set(bytes, tx);
-    return tx;
+    const entry: DecodedEntry = { tx: decodeTx(bytes), msg: undefined };
+    env.decoded?.set(bytes, entry);
+    return entry;
   } catch (err) {
     if (err instanceof CodecError) throw new AppError("TX_DECODE", `cannot decode tx: ${err.message}`);
     throw err;
@@ -107,7 +111,7 @@ export interface SignatureVerifier {
  */
 export async function preVerifyTx(env: TxEnv, verifier: SignatureVerifier, bytes: Uint8Array): Promise<void> {
   try {
-    const tx = decodeStep(env, bytes);
+    const { tx } = decodeStep(env, bytes);
     if (env.sigCache.has(tx.hash)) return;
     if (await verifier.verify(tx.raw.pubKey, txSignBytes(tx.raw.body), tx.raw.signature)) {
       env.sigCache.add(tx.hash);
@@ -121,10 +125,11 @@ export async function preVerifyTx(env: TxEnv, verifier: SignatureVerifier, bytes
 function admit(
   env: TxEnv,
   store: KvReader,
-  tx: DecodedTx,
+  entry: DecodedEntry,
   size: number,
   minGasPrice: bigint | null,
 ): Admitted {
+  const tx = entry.tx;
   const body = tx.body;
   const check = minGasPrice !== null;
   if (body.chainId !== env.chainId) {
@@ -134,7 +139,7 @@ function admit(
   if (reg === undefined) {
     throw new AppError("UNKNOWN_MSG_TYPE", `no module handles msg type "${body.msg.typeUrl}"`);
   }
-  const msg = decodeMsg(env, tx, reg);
+  const msg = decodeMsg(entry, reg);
   if (check && body.gasPrice < minGasPrice) {
     throw new AppError(
       "GAS_PRICE_TOO_LOW",
@@ -192,9 +197,9 @@ function admit(
   return { tx, reg, msg, intrinsicGas, msgGas, account, senderKey, maxFee, reserve };
 }
 
-function decodeMsg(env: TxEnv, tx: DecodedTx, reg: RegisteredMsg): unknown {
-  const known = env.decodedMsgs?.get(tx);
-  if (known !== undefined) return known;
+function decodeMsg(entry: DecodedEntry, reg: RegisteredMsg): unknown {
+  if (entry.msg !== undefined) return entry.msg;
+  const tx = entry.tx;
   let msg: unknown;
   try {
     msg = reg.handler.decode(tx.body.msg.value);
@@ -203,7 +208,7 @@ function decodeMsg(env: TxEnv, tx: DecodedTx, reg: RegisteredMsg): unknown {
       throw new AppError("TX_DECODE", `cannot decode ${tx.body.msg.typeUrl}: ${err.message}`);
     throw err;
   }
-  if (msg !== undefined) env.decodedMsgs?.set(tx, msg);
+  entry.msg = msg;
   return msg;
 }
 
@@ -233,8 +238,9 @@ function execResult(
 export function checkTx(env: TxEnv, store: KvStore, bytes: Uint8Array, minGasPrice: bigint): CheckTxResult {
   let tx: DecodedTx | undefined;
   try {
-    tx = decodeStep(env, bytes);
-    const a = admit(env, store, tx, bytes.length, minGasPrice);
+    const entry = decodeStep(env, bytes);
+    tx = entry.tx;
+    const a = admit(env, store, entry, bytes.length, minGasPrice);
     writeAccount(store, a.senderKey, { balance: a.account.balance - a.reserve, nonce: a.account.nonce + 1 });
     return {
       code: 0,
@@ -281,8 +287,7 @@ export function deliverTx(
 ): ExecTxResult | Promise<ExecTxResult> {
   let a: Admitted;
   try {
-    const tx = decodeStep(env, bytes);
-    a = admit(env, store, tx, bytes.length, null);
+    a = admit(env, store, decodeStep(env, bytes), bytes.length, null);
   } catch (err) {
     if (err instanceof AppError) return execResult(err.resultCode, err.message, 0, 0, []);
     throw err;
