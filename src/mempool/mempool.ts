@@ -86,8 +86,6 @@ export class Mempool {
   private notifiedThisHeight = false;
   private readonly listeners = new Set<TxsAvailableListener>();
   private waiters = new Set<() => void>();
-  /** Hex hash of each admitted tx by its bytes object, so committing it needs no re-hash. */
-  private readonly keyOfTx = new WeakMap<Uint8Array, string>();
 
   constructor(opts: Partial<MempoolOptions>, modules: MempoolModules) {
     this.options = resolveMempoolOptions(opts);
@@ -312,7 +310,6 @@ export class Mempool {
     }
     const order = orderOf(res);
     if (res.code === CODE_OK) {
-      this.keyOfTx.set(tx, key);
       this.makeRoom(tx.length);
       this.store.addPending({
         tx,
@@ -443,7 +440,8 @@ export class Mempool {
     this.lastHeight = height;
     this.notifiedThisHeight = false;
     txs.forEach((tx, i) => {
-      const key = this.keyOfTx.get(tx) ?? toHex(txHash(tx));
+      // The block holds the mempool's own bytes objects, whose hash txHash remembers.
+      const key = toHex(txHash(tx));
       // A committed valid tx must not be re-admitted; an invalid one may be fixed and resent.
       if (results[i]?.code === CODE_OK) this.cache.push(key);
       else this.cache.remove(key);
