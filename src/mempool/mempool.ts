@@ -16,6 +16,7 @@ import {
   type ExecTxResult,
 } from "../abci/types.js";
 import { toHex, toHexUpper } from "../codec/bytes.js";
+import { sha256 } from "../crypto/hash.js";
 import { errorMessage } from "../errors.js";
 import { type Logger, silentLogger } from "../log.js";
 import { txHash } from "../types/tx.js";
@@ -255,7 +256,9 @@ export class Mempool {
    * objects instead lets every cache keyed by tx bytes (hash, decoded tx and msg) hit.
    */
   heldCopy(tx: Uint8Array): Uint8Array | undefined {
-    return this.store.get(toHex(txHash(tx)))?.tx;
+    // Hashed without txHash's memo: a peer's copy is dropped right after, so remembering its
+    // hash would only cost a WeakMap entry per tx (the held copy's hash is remembered already).
+    return this.store.get(toHex(sha256(tx)))?.tx;
   }
 
   /** Drops every tx and forgets every seen hash (CometBFT's unsafe_flush_mempool). */
