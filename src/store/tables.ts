@@ -9,31 +9,39 @@ import type { BatchOp, KV } from "./db.js";
 /** Keys handled per batch. */
 const CHUNK = 10_000;
 
-/** Moves every key of table `from` to table `to` (same suffix, same value). Returns how many. */
-export async function moveTable(db: KV, from: number, to: number): Promise<number> {
-  const prefix = Uint8Array.of(from);
-  let moved = 0;
+/** Deletes every key of `table`, after writing what `replace` makes of it. Returns how many. */
+async function rewriteTable(
+  db: KV,
+  table: number,
+  replace: (key: Uint8Array, value: Uint8Array) => BatchOp | null,
+): Promise<number> {
+  const prefix = Uint8Array.of(table);
+  let done = 0;
   for (;;) {
     const ops: BatchOp[] = [];
+    let n = 0;
     for await (const [key, value] of db.entries({ prefix, limit: CHUNK })) {
-      ops.push({ type: "put", key: concatBytes(Uint8Array.of(to), key.subarray(1)), value });
+      const put = replace(key, value);
+      if (put !== null) ops.push(put);
       ops.push({ type: "del", key });
+      n++;
     }
-    if (ops.length === 0) return moved;
+    if (n === 0) return done;
     await db.batch(ops);
-    moved += ops.length / 2;
+    done += n;
   }
 }
 
-/** Deletes every key of table `table`. Returns how many. */
-export async function dropTable(db: KV, table: number): Promise<number> {
-  const prefix = Uint8Array.of(table);
-  let dropped = 0;
-  for (;;) {
-    const ops: BatchOp[] = [];
-    for await (const [key] of db.entries({ prefix, limit: CHUNK })) ops.push({ type: "del", key });
-    if (ops.length === 0) return dropped;
-    await db.batch(ops);
-    dropped += ops.length;
-  }
+/** Moves every key of table `from` to table `to` (same suffix, same value). Returns how many. */
+export function moveTable(db: KV, from: number, to: number): Promise<number> {
+  return rewriteTable(db, from, (key, value) => ({
+    type: "put",
+    key: concatBytes(Uint8Array.of(to), key.subarray(1)),
+    value,
+  }));
+}
+
+/** Deletes every key of `table`. Returns how many. */
+export function dropTable(db: KV, table: number): Promise<number> {
+  return rewriteTable(db, table, () => null);
 }

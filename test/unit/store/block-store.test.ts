@@ -98,25 +98,33 @@ describe("BlockStore", () => {
     await again.close();
   });
 
-  it("writes a fixed set of keys per block, none per tx", async () => {
+  /** A closed store holding `chain(2)`. */
+  const savedTwo = async () => {
     const { path, store } = await open();
     const { blocks, commits } = chain(2);
     for (const [i, b] of blocks.entries()) await store.saveBlock(b, commits[i]!);
     await store.close();
+    return { path, blocks };
+  };
+  /** The table byte of every key in the database at `path`, in key order. */
+  const keyTables = async (path: string) => {
     const db = await Database.open(path);
     const tables: number[] = [];
     for await (const [k] of db.entries()) tables.push(k[0]!);
     await db.close();
+    return tables;
+  };
+
+  it("writes a fixed set of keys per block, none per tx", async () => {
+    const { path } = await savedTwo();
+    const tables = await keyTables(path);
     // Block, hash, meta and seen commit of 1 and 2; the canonical commit of 1; the range
     // pointer last (rewritten per block: at the front, every flushed file would span all blocks).
     expect(tables).toStrictEqual([1, 1, 2, 2, 3, 3, 4, 4, 6, 0xff]);
   });
 
   it("brings an older layout up to date on open: tx locations (0x05) dropped, range pointer moved to 0xff", async () => {
-    const { path, store } = await open();
-    const { blocks, commits } = chain(2);
-    for (const [i, b] of blocks.entries()) await store.saveBlock(b, commits[i]!);
-    await store.close();
+    const { path, blocks } = await savedTwo();
     // Rewrite it as an older version left it: the range pointer under 0x00, a location per tx.
     const db = await Database.open(path);
     const pointer = concatBytes(Uint8Array.of(0xff), utf8("state"));
@@ -135,11 +143,7 @@ describe("BlockStore", () => {
     expect([again.base(), again.height()]).toEqual([1, 2]);
     expect(await again.loadBlock(2)).toEqual(blocks[1]);
     await again.close();
-    const after = await Database.open(path);
-    const tables = new Set<number>();
-    for await (const [k] of after.entries()) tables.add(k[0]!);
-    await after.close();
-    expect([...tables]).toStrictEqual([1, 2, 3, 4, 6, 0xff]);
+    expect([...new Set(await keyTables(path))]).toStrictEqual([1, 2, 3, 4, 6, 0xff]);
   });
 
   it("rejects gaps, mismatched commits and conflicting blocks; re-saving the same block is a no-op", async () => {
